@@ -1,0 +1,107 @@
+// Package config defines Sluice's YAML configuration: its typed structs, loading with
+// environment expansion, defaults, and validation that reports every problem at once with its
+// path and line. It knows nothing of providers' behaviour; turning a Config into the runtime
+// snapshot is the router's Compile. Imported by app, router and cmd.
+package config
+
+import (
+	"time"
+
+	"github.com/sluicehq/sluice/internal/secret"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Server    Server              `yaml:"server"`
+	Providers map[string]Provider `yaml:"providers"`
+	Models    []Model             `yaml:"models"`
+}
+
+// Server configures the HTTP listener.
+type Server struct {
+	// Listen is the address to listen on, default ":8080".
+	Listen string `yaml:"listen"`
+	// MaxBodyBytes caps request bodies; larger ones get a 413. Default 4 MiB.
+	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+	// ReadHeaderTimeout bounds slow-header clients. Default 10s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// IdleTimeout closes idle keep-alive connections. Default 120s.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// ShutdownTimeout is how long SIGTERM waits for in-flight requests and streams. Default 30s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Provider is one upstream account: a wire format (Type), where it is, and how to authenticate.
+type Provider struct {
+	// Type is the wire format: "openai" covers every OpenAI-compatible server. It defaults to
+	// the provider's name when that is a known preset (openai, groq, mistral, ollama, ...).
+	Type string `yaml:"type"`
+	// BaseURL defaults to the preset's URL, e.g. https://api.openai.com/v1.
+	BaseURL string        `yaml:"base_url"`
+	APIKey  secret.Secret `yaml:"api_key"`
+	// Headers are added to every upstream request (e.g. OpenAI-Organization).
+	Headers map[string]string `yaml:"headers"`
+	// Timeout bounds one upstream request from send to last byte. Default 10m.
+	Timeout time.Duration `yaml:"timeout"`
+	// ConnectTimeout bounds TCP connect plus TLS handshake. Default 10s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// MaxIdleConnsPerHost sizes the keep-alive pool. Default 256.
+	MaxIdleConnsPerHost int `yaml:"max_idle_conns_per_host"`
+	// Models are advertised by GET /v1/models as "<provider>/<model>". Any model of the
+	// provider can be called as provider/model whether listed or not.
+	Models []string `yaml:"models"`
+}
+
+// Model is a public model name (alias) and the upstream targets that serve it.
+type Model struct {
+	Name    string   `yaml:"name"`
+	Targets []Target `yaml:"targets"`
+}
+
+// Target is one provider model serving an alias.
+type Target struct {
+	Provider string `yaml:"provider"`
+	Model    string `yaml:"model"`
+	// Weight is the share of traffic for weighted choice. Default 1.
+	Weight int `yaml:"weight"`
+}
+
+// Defaults for fields left empty.
+const (
+	DefaultListen              = ":8080"
+	DefaultMaxBodyBytes        = 4 << 20
+	DefaultReadHeaderTimeout   = 10 * time.Second
+	DefaultIdleTimeout         = 120 * time.Second
+	DefaultShutdownTimeout     = 30 * time.Second
+	DefaultProviderTimeout     = 10 * time.Minute
+	DefaultConnectTimeout      = 10 * time.Second
+	DefaultMaxIdleConnsPerHost = 256
+)
+
+// ApplyDefaults fills empty fields in place.
+func (c *Config) ApplyDefaults() {
+	s := &c.Server
+	setDefault(&s.Listen, DefaultListen)
+	setDefault(&s.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&s.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDefault(&s.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&s.ShutdownTimeout, DefaultShutdownTimeout)
+	for name, p := range c.Providers {
+		setDefault(&p.Timeout, DefaultProviderTimeout)
+		setDefault(&p.ConnectTimeout, DefaultConnectTimeout)
+		setDefault(&p.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
+		c.Providers[name] = p
+	}
+	for i := range c.Models {
+		for j := range c.Models[i].Targets {
+			setDefault(&c.Models[i].Targets[j].Weight, 1)
+		}
+	}
+}
+
+func setDefault[T comparable](field *T, def T) {
+	var zero T
+	if *field == zero {
+		*field = def
+	}
+}

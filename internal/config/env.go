@@ -1,0 +1,17 @@
+package config
+
+import "github.com/sluicehq/sluice/internal/secret"
+
+// FromEnvironment builds the configuration used when there is no file: every well-known
+// provider whose key variable is set is enabled and callable as provider/model. keyEnvs maps
+// a provider name to the variable holding its key (OPENAI_API_KEY, ...).
+func FromEnvironment(keyEnvs map[string]string, lookup func(string) (string, bool)) *Config {
+	cfg := &Config{Providers: map[string]Provider{}}
+	for name, env := range keyEnvs {
+		if key, ok := lookup(env); ok && key != "" {
+			cfg.Providers[name] = Provider{APIKey: secret.New(key)}
+		}
+	}
+	cfg.ApplyDefaults()
+	return cfg
+}

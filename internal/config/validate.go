@@ -1,0 +1,72 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Validate reports every structural problem. Whether a provider type exists is checked when
+// the config is compiled, where the provider table is known.
+func (c *Config) Validate(src *Source) Problems {
+	var ps Problems
+	if c.Server.MaxBodyBytes <= 0 {
+		ps.Add(src, "server.max_body_bytes", "must be > 0")
+	}
+	for _, name := range sortedKeys(c.Providers) {
+		p := c.Providers[name]
+		path := "providers." + name
+		if name == "" || strings.ContainsAny(name, "/ ") {
+			ps.Add(src, path, "provider names must be non-empty without '/' or spaces")
+		}
+		if p.BaseURL != "" {
+			if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				ps.Add(src, path+".base_url", "must be an absolute http(s) URL, got %q", p.BaseURL)
+			}
+		}
+		if p.Timeout < 0 || p.ConnectTimeout < 0 {
+			ps.Add(src, path, "timeouts must not be negative")
+		}
+		if p.MaxIdleConnsPerHost < 0 {
+			ps.Add(src, path+".max_idle_conns_per_host", "must be >= 0")
+		}
+	}
+	seen := map[string]int{}
+	for i, m := range c.Models {
+		path := fmt.Sprintf("models[%d]", i)
+		switch {
+		case m.Name == "":
+			ps.Add(src, path+".name", "is required")
+		case seen[m.Name] > 0:
+			ps.Add(src, path+".name", "%q is already declared by models[%d]", m.Name, seen[m.Name]-1)
+		default:
+			seen[m.Name] = i + 1
+		}
+		if len(m.Targets) == 0 {
+			ps.Add(src, path+".targets", "needs at least one target")
+		}
+		for j, t := range m.Targets {
+			tpath := fmt.Sprintf("%s.targets[%d]", path, j)
+			if _, ok := c.Providers[t.Provider]; !ok {
+				ps.Add(src, tpath+".provider", "unknown provider %q (declared: %s)", t.Provider, strings.Join(sortedKeys(c.Providers), ", "))
+			}
+			if t.Model == "" {
+				ps.Add(src, tpath+".model", "is required")
+			}
+			if t.Weight <= 0 {
+				ps.Add(src, tpath+".weight", "must be > 0")
+			}
+		}
+	}
+	return ps
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

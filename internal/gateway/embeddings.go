@@ -1,0 +1,29 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/sluicehq/sluice/internal/api"
+)
+
+// embeddings serves POST /v1/embeddings.
+func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) error {
+	snap := g.snapshot.Load()
+	var req api.EmbeddingsRequest
+	if err := decodeJSON(w, r, snap.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if err := req.Validate(); err != nil {
+		return api.NewError("invalid_request", err.Error(), err)
+	}
+	route, err := snap.Routes.Resolve(req.Model)
+	if err != nil {
+		return err
+	}
+	resp, res, err := snap.Routes.Embeddings(r.Context(), route, &req)
+	setRoutingHeaders(w, res)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}

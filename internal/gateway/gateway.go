@@ -1,0 +1,112 @@
+// Package gateway is the request path of the public API: one file per endpoint. Each handler
+// reads top to bottom — decode, resolve, send through the router, write — and returns an
+// error that one wrapper renders in OpenAI's shape. Used by server; imports router and api.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/router"
+)
+
+// Snapshot is everything a request needs from configuration, swapped whole on reload.
+type Snapshot struct {
+	Routes       *router.Table
+	MaxBodyBytes int64
+}
+
+// Gateway serves the OpenAI-compatible API.
+type Gateway struct {
+	snapshot atomic.Pointer[Snapshot]
+	log      *slog.Logger
+}
+
+// New returns a Gateway serving snap.
+func New(snap *Snapshot, log *slog.Logger) *Gateway {
+	g := &Gateway{log: log}
+	g.snapshot.Store(snap)
+	return g
+}
+
+// Swap installs a new snapshot for requests that start from now on and returns the old one;
+// requests in flight finish on the snapshot they started with.
+func (g *Gateway) Swap(snap *Snapshot) *Snapshot { return g.snapshot.Swap(snap) }
+
+// Snapshot returns the snapshot in force.
+func (g *Gateway) Snapshot() *Snapshot { return g.snapshot.Load() }
+
+// Register adds the public API's routes to mux.
+func (g *Gateway) Register(mux *http.ServeMux) {
+	mux.Handle("POST /v1/chat/completions", g.handle(g.chat))
+	mux.Handle("POST /v1/embeddings", g.handle(g.embeddings))
+	mux.Handle("GET /v1/models", g.handle(g.listModels))
+	mux.Handle("GET /v1/models/{id...}", g.handle(g.getModel))
+	for _, path := range []string{"/v1/chat/completions", "/v1/embeddings", "/v1/models"} {
+		mux.Handle(path, g.handle(methodNotAllowed))
+	}
+	mux.Handle("/", g.handle(notFound))
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle renders a handler's error. A client that went away gets nothing: there is nobody to
+// tell, and its cancellation already stopped the upstream request.
+func (g *Gateway) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", newRequestID())
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			return
+		}
+		e := api.AsError(err)
+		if e.Status >= 500 {
+			g.log.LogAttrs(r.Context(), slog.LevelWarn, "request failed",
+				slog.String("path", r.URL.Path), slog.String("code", e.Code), slog.Any("err", e.Err))
+		}
+		writeError(w, e)
+	})
+}
+
+func writeError(w http.ResponseWriter, e *api.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Seconds()+0.5))))
+	}
+	body := e.AppendJSON(make([]byte, 0, 256))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(body)
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	return api.Errorf("method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return api.Errorf("not_found", "no endpoint %s %s", r.Method, r.URL.Path)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// newRequestID returns a random 16-hex-digit id; rand/v2's source is lock-free per thread.
+func newRequestID() string {
+	var b [20]byte
+	copy(b[:], "req_")
+	n := rand.Uint64()
+	for i := 19; i >= 4; i-- {
+		b[i] = hexDigits[n&0xf]
+		n >>= 4
+	}
+	return string(b[:])
+}

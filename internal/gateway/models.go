@@ -1,0 +1,26 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/sluicehq/sluice/internal/api"
+)
+
+// listModels serves GET /v1/models from the body pre-encoded at compile time.
+func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) error {
+	writeRaw(w, http.StatusOK, g.snapshot.Load().Routes.ModelsJSON())
+	return nil
+}
+
+// getModel serves GET /v1/models/{id}; ids may contain '/' (provider/model).
+func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	for _, m := range g.snapshot.Load().Routes.Models() {
+		if m.ID == id {
+			return writeJSON(w, http.StatusOK, &m)
+		}
+	}
+	e := api.Errorf("model_not_found", "The model `%s` does not exist or is not served by this gateway.", id)
+	e.Param = "model"
+	return e
+}

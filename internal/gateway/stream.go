@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/router"
+)
+
+var chunkBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+var doneEvent = []byte("data: [DONE]\n\n")
+
+// relayStream forwards a streaming completion chunk by chunk, flushing each as it arrives.
+// Failures before the provider answers are ordinary error responses. After that the status is
+// sent, so a failure becomes an error event and the stream ends without [DONE]: a client can
+// always tell a complete answer from a cut one.
+func (g *Gateway) relayStream(w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest) error {
+	stream, res, err := table.ChatStream(r.Context(), route, req)
+	setRoutingHeaders(w, res)
+	if err != nil {
+		return err
+	}
+	defer stream.Close() // cancels the upstream request if the client left early
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // tell nginx-style proxies in front not to buffer
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+
+	bufp := chunkBufPool.Get().(*[]byte)
+	defer chunkBufPool.Put(bufp)
+	wantUsage := req.WantsUsage()
+	for {
+		chunk, err := stream.Next()
+		if errors.Is(err, io.EOF) {
+			_, _ = w.Write(doneEvent)
+			_ = rc.Flush()
+			return nil
+		}
+		if err != nil {
+			if r.Context().Err() != nil {
+				return nil // client gone
+			}
+			g.writeStreamError(w, rc, r, err)
+			return nil
+		}
+		if chunk.Usage != nil && !wantUsage {
+			// Sluice asked the provider for usage on the client's behalf; a client that did
+			// not ask must not see the extra chunk.
+			if chunk.IsUsageOnly() {
+				continue
+			}
+			chunk.Usage = nil
+		}
+		buf := append((*bufp)[:0], "data: "...)
+		buf, err = jsonx.AppendMarshal(buf, chunk)
+		if err != nil {
+			g.writeStreamError(w, rc, r, err)
+			return nil
+		}
+		buf = append(buf, '\n', '\n')
+		*bufp = buf
+		if _, err := w.Write(buf); err != nil {
+			return nil // client gone; the deferred Close cancels upstream
+		}
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
+}
+
+func (g *Gateway) writeStreamError(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, err error) {
+	e := api.AsError(err)
+	g.log.LogAttrs(r.Context(), slog.LevelWarn, "stream failed",
+		slog.String("code", e.Code), slog.Any("err", e.Err))
+	buf := append([]byte("data: "), e.AppendJSON(nil)...)
+	buf = append(buf, '\n', '\n')
+	_, _ = w.Write(buf)
+	_ = rc.Flush()
+}

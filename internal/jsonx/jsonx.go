@@ -1,0 +1,47 @@
+// Package jsonx is the one place Sluice chooses its JSON codec. Every package that encodes or
+// decodes JSON on the request path goes through it, so the codec can be swapped after a
+// benchmark without touching callers.
+//
+// It wraps the encoding/json/v2 API (github.com/go-json-experiment/json, the mirror that the
+// standard library adopts in Go 1.27). v2 was chosen over v1 because it can keep unknown
+// members in an "embed" fallback field in one pass — a gateway must forward parameters it
+// does not know yet — and because it rejects duplicate keys and invalid UTF-8 by default.
+package jsonx
+
+import (
+	"io"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Value is a raw, already-encoded JSON value carried through untouched.
+type Value = jsontext.Value
+
+// Marshal encodes v.
+func Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// MarshalWrite encodes v to w without an intermediate buffer.
+func MarshalWrite(w io.Writer, v any) error { return json.MarshalWrite(w, v) }
+
+// AppendMarshal appends the encoding of v to dst.
+func AppendMarshal(dst []byte, v any) ([]byte, error) {
+	w := appendWriter{buf: dst}
+	if err := json.MarshalWrite(&w, v); err != nil {
+		return dst, err
+	}
+	return w.buf, nil
+}
+
+// Unmarshal decodes data into v. Strings and raw values are copied, so data may be reused.
+func Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// UnmarshalRead decodes the whole of r into v.
+func UnmarshalRead(r io.Reader, v any) error { return json.UnmarshalRead(r, v) }
+
+type appendWriter struct{ buf []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}

@@ -1,0 +1,104 @@
+package openai
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/jsonx"
+)
+
+// errorBody is {"error":{"message","type","param","code"}}. code is a string at OpenAI, a
+// number or null at some compatible servers; it is kept raw and rendered as text.
+type errorBody struct {
+	Error struct {
+		Message string      `json:"message"`
+		Type    string      `json:"type"`
+		Param   jsonx.Value `json:"param"`
+		Code    jsonx.Value `json:"code"`
+	} `json:"error"`
+}
+
+func (b *errorBody) toAPIError(status int) *api.Error {
+	typ := b.Error.Type
+	if typ == "" {
+		typ = "upstream_error"
+	}
+	return &api.Error{
+		Status:  status,
+		Type:    typ,
+		Code:    rawText(b.Error.Code),
+		Param:   rawText(b.Error.Param),
+		Message: b.Error.Message,
+	}
+}
+
+// DecodeError reads a non-2xx response. The provider's type, code and message reach the
+// client; its status is mapped by api.UpstreamStatus.
+func (Adapter) DecodeError(resp *http.Response) *api.Error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	status := api.UpstreamStatus(resp.StatusCode)
+	var e *api.Error
+	var body errorBody
+	if jsonx.Unmarshal(raw, &body) == nil && body.Error.Message != "" {
+		e = body.toAPIError(status)
+	} else {
+		e = &api.Error{Status: status, Type: "upstream_error",
+			Message: fmt.Sprintf("the provider answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))}
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		// The client's credentials were fine; the gateway's provider key was not.
+		e.Type, e.Code = "server_error", "upstream_auth_error"
+		e.Message = "the provider rejected the gateway's credentials: " + e.Message
+	}
+	e.Err = fmt.Errorf("openai: upstream status %d: %s", resp.StatusCode, truncate(raw))
+	e.Retryable = api.RetryableStatus(resp.StatusCode)
+	e.RetryAfter = retryAfter(resp.Header)
+	return e
+}
+
+// retryAfter reads retry-after (seconds or HTTP date) and OpenAI's retry-after-ms.
+func retryAfter(h http.Header) time.Duration {
+	if ms := h.Get("Retry-After-Ms"); ms != "" {
+		if n, err := strconv.ParseFloat(ms, 64); err == nil && n > 0 {
+			return time.Duration(n * float64(time.Millisecond))
+		}
+	}
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func rawText(v jsonx.Value) string {
+	s := strings.TrimSpace(string(v))
+	if s == "" || s == "null" {
+		return ""
+	}
+	if unq, err := strconv.Unquote(s); err == nil {
+		return unq
+	}
+	return s
+}
+
+func truncate(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 512 {
+		return string(b[:512]) + "…"
+	}
+	return string(b)
+}

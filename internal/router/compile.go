@@ -1,0 +1,169 @@
+// Package router turns configuration into an immutable routing table (Compile) and sends a
+// request to the target a route chooses (Chat, ChatStream, Embeddings). It owns the upstream
+// HTTP clients. Used by the gateway; it never imports the gateway or provider packages other
+// than provider itself.
+package router
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/provider"
+)
+
+// Table is a compiled, read-only view of the configured providers and models. A request reads
+// it without locks; a reload builds a new one and swaps it whole.
+type Table struct {
+	aliases    map[string]*Route
+	providers  map[string]*account
+	models     []api.Model
+	modelsJSON []byte
+}
+
+// account is one configured provider with its shared client.
+type account struct {
+	name       string
+	adapter    provider.Adapter
+	embeddings provider.EmbeddingsAdapter // nil when the format has none
+	template   provider.Target            // everything but Model and Weight
+}
+
+// Compile validates what needs the provider registry and builds the table. It reports every
+// problem at once, located in src when src is not nil.
+func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry) (*Table, error) {
+	var ps config.Problems
+	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{}}
+	for _, name := range sortedNames(cfg.Providers) {
+		acc, problems := compileProvider(name, cfg.Providers[name], src, reg)
+		ps = append(ps, problems...)
+		if acc != nil {
+			t.providers[name] = acc
+		}
+	}
+	for i, m := range cfg.Models {
+		r := &Route{Name: m.Name}
+		for j, tc := range m.Targets {
+			acc, ok := t.providers[tc.Provider]
+			if !ok {
+				if _, declared := cfg.Providers[tc.Provider]; !declared {
+					ps.Add(src, fmt.Sprintf("models[%d].targets[%d].provider", i, j), "unknown provider %q", tc.Provider)
+				}
+				continue
+			}
+			r.add(acc.target(tc.Model, tc.Weight))
+		}
+		t.aliases[m.Name] = r
+		t.models = append(t.models, api.Model{ID: m.Name, Object: "model", OwnedBy: "sluice"})
+	}
+	for _, name := range sortedNames(cfg.Providers) {
+		for _, m := range cfg.Providers[name].Models {
+			t.models = append(t.models, api.Model{ID: name + "/" + m, Object: "model", OwnedBy: name})
+		}
+	}
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	body, err := jsonx.Marshal(&api.ModelList{Object: "list", Data: t.models})
+	if err != nil {
+		return nil, fmt.Errorf("router: encode model list: %w", err)
+	}
+	t.modelsJSON = body
+	return t, nil
+}
+
+func compileProvider(name string, p config.Provider, src *config.Source, reg *provider.Registry) (*account, config.Problems) {
+	var ps config.Problems
+	path := "providers." + name
+	typ, baseURL := p.Type, p.BaseURL
+	if preset, presetType, ok := reg.Preset(name); ok {
+		if typ == "" {
+			typ = presetType
+		}
+		if baseURL == "" && typ == presetType {
+			baseURL = preset.BaseURL
+		}
+	}
+	if typ == "" {
+		ps.Add(src, path+".type", "is required for a provider that is not a known preset (known types: %s)", strings.Join(sorted(reg.Types()), ", "))
+		return nil, ps
+	}
+	adapter, ok := reg.Adapter(typ)
+	if !ok {
+		ps.Add(src, path+".type", "unknown provider type %q (known: %s)", typ, strings.Join(sorted(reg.Types()), ", "))
+		return nil, ps
+	}
+	if baseURL == "" {
+		ps.Add(src, path+".base_url", "is required for provider type %q", typ)
+		return nil, ps
+	}
+	headers := make(http.Header, len(p.Headers))
+	for k, v := range p.Headers {
+		headers.Set(k, v)
+	}
+	acc := &account{name: name, adapter: adapter}
+	acc.embeddings, _ = adapter.(provider.EmbeddingsAdapter)
+	acc.template = provider.Target{
+		Provider: name,
+		BaseURL:  strings.TrimRight(baseURL, "/"),
+		APIKey:   p.APIKey,
+		Headers:  headers,
+		Timeout:  p.Timeout,
+		Adapter:  adapter,
+		Client:   &http.Client{Transport: newTransport(p)},
+	}
+	return acc, ps
+}
+
+func (a *account) target(model string, weight int) *provider.Target {
+	t := a.template
+	t.Model, t.Weight = model, weight
+	return &t
+}
+
+// newTransport gives each provider account its own keep-alive pool, sized so that bursts
+// reuse connections instead of paying a TCP (and TLS) handshake per request.
+func newTransport(p config.Provider) *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: p.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConnsPerHost:   p.MaxIdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   p.ConnectTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// Close releases idle upstream connections of a table that is no longer in use.
+func (t *Table) Close() {
+	for _, a := range t.providers {
+		a.template.Client.CloseIdleConnections()
+	}
+}
+
+// ModelsJSON is the pre-encoded body of GET /v1/models.
+func (t *Table) ModelsJSON() []byte { return t.modelsJSON }
+
+// Models lists the advertised models.
+func (t *Table) Models() []api.Model { return t.models }
+
+func sortedNames(m map[string]config.Provider) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func sorted(s []string) []string {
+	sort.Strings(s)
+	return s
+}
