@@ -39,6 +39,8 @@ type account struct {
 // problem at once, located in src when src is not nil.
 func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry) (*Table, error) {
 	var ps config.Problems
+	// created is when this gateway's model list came to be; there is no better date for an alias.
+	created := time.Now().Unix()
 	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{}}
 	for _, name := range sortedNames(cfg.Providers) {
 		acc, problems := compileProvider(name, cfg.Providers[name], src, reg)
@@ -60,11 +62,11 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry) (*T
 			r.add(acc.target(tc.Model, tc.Weight))
 		}
 		t.aliases[m.Name] = r
-		t.models = append(t.models, api.Model{ID: m.Name, Object: "model", OwnedBy: "sluice"})
+		t.models = append(t.models, api.Model{ID: m.Name, Object: "model", Created: created, OwnedBy: "sluice"})
 	}
 	for _, name := range sortedNames(cfg.Providers) {
 		for _, m := range cfg.Providers[name].Models {
-			t.models = append(t.models, api.Model{ID: name + "/" + m, Object: "model", OwnedBy: name})
+			t.models = append(t.models, api.Model{ID: name + "/" + m, Object: "model", Created: created, OwnedBy: name})
 		}
 	}
 	if err := ps.Err(); err != nil {

@@ -1,0 +1,166 @@
+// Package app wires Sluice together: configuration in, a running gateway out. It holds the
+// explicit table of provider formats and the --demo setup. Used by cmd/sluice and by
+// end-to-end tests, which run the whole gateway in-process on port 0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/gateway"
+	"github.com/sluicehq/sluice/internal/mockllm"
+	"github.com/sluicehq/sluice/internal/provider"
+	"github.com/sluicehq/sluice/internal/provider/openai"
+	"github.com/sluicehq/sluice/internal/router"
+	"github.com/sluicehq/sluice/internal/server"
+)
+
+// Registry is the one table of wire formats Sluice speaks.
+func Registry() *provider.Registry {
+	return provider.NewRegistry(
+		openai.Format(),
+	)
+}
+
+// Options are the command-line choices.
+type Options struct {
+	ConfigPath string // empty: ./sluice.yaml when present, else providers from the environment
+	Listen     string // overrides server.listen when set
+	Demo       bool   // serve an in-process mock provider, no keys or network needed
+	Logger     *slog.Logger
+}
+
+// App is a configured, not yet listening, gateway.
+type App struct {
+	cfg    *config.Config
+	gw     *gateway.Gateway
+	srv    *server.Server
+	mock   *mockllm.Instance
+	ln     net.Listener
+	log    *slog.Logger
+	source string
+}
+
+// New loads configuration and builds the gateway.
+func New(opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg, src, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, source: describeSource(src)}
+	if opts.Demo {
+		if a.mock, err = startDemo(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Listen != "" {
+		cfg.Server.Listen = opts.Listen
+	}
+	table, err := router.Compile(cfg, src, Registry())
+	if err != nil {
+		a.closeMock()
+		return nil, err
+	}
+	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes)}, log)
+	a.srv = server.New(cfg.Server, log, a.gw)
+	return a, nil
+}
+
+// loadConfig reads the named file, else ./sluice.yaml when present, else builds a config from
+// the usual provider environment variables.
+func loadConfig(path string) (*config.Config, *config.Source, error) {
+	if path == "" {
+		if _, err := os.Stat("sluice.yaml"); err == nil {
+			path = "sluice.yaml"
+		}
+	}
+	if path != "" {
+		return config.LoadFile(path)
+	}
+	keyEnvs := map[string]string{}
+	for _, p := range Registry().Presets() {
+		if p.KeyEnv != "" {
+			keyEnvs[p.Name] = p.KeyEnv
+		}
+	}
+	return config.FromEnvironment(keyEnvs, os.LookupEnv), nil, nil
+}
+
+func describeSource(src *config.Source) string {
+	if src == nil || src.File == "" {
+		return "environment"
+	}
+	return src.File
+}
+
+// Listen binds the configured address.
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("app: listen: %w", err)
+	}
+	a.ln = ln
+	return nil
+}
+
+// Addr is the bound address; valid after Listen.
+func (a *App) Addr() net.Addr { return a.ln.Addr() }
+
+// Run serves until ctx is done, then drains in-flight requests and stops.
+func (a *App) Run(ctx context.Context) error {
+	if a.ln == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	defer a.closeMock()
+	defer a.gw.Snapshot().Routes.Close()
+	a.logStart()
+	err := a.srv.Serve(ctx, a.ln)
+	a.log.Info("stopped")
+	return err
+}
+
+func (a *App) logStart() {
+	url := "http://" + displayAddr(a.ln.Addr())
+	models := a.gw.Snapshot().Routes.Models()
+	a.log.Info("sluice listening", "addr", a.ln.Addr().String(), "config", a.source,
+		"providers", len(a.cfg.Providers), "models", len(models))
+	if len(a.cfg.Providers) == 0 {
+		a.log.Warn("no providers configured: set OPENAI_API_KEY (or another provider key), pass --config, or try --demo")
+		return
+	}
+	example := "openai/gpt-4o-mini"
+	if len(models) > 0 {
+		example = models[0].ID
+	}
+	a.log.Info(fmt.Sprintf("try: curl %s/v1/chat/completions -H 'Content-Type: application/json' -d '{\"model\":%q,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'", url, example))
+}
+
+// displayAddr turns a wildcard listen address into one a user can paste.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return fmt.Sprintf("localhost:%d", tcp.Port)
+}
+
+func (a *App) closeMock() {
+	if a.mock != nil {
+		err := a.mock.Close(context.Background())
+		if err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Warn("closing demo provider", "err", err)
+		}
+		a.mock = nil
+	}
+}
