@@ -99,13 +99,8 @@ type ImageURL struct {
 // StringList is a field that OpenAI accepts as a string or an array of strings (stop).
 type StringList []string
 
-// MarshalJSON encodes one element as a string, several as an array.
-func (s StringList) MarshalJSON() ([]byte, error) {
-	if len(s) == 1 {
-		return strconv.AppendQuote(nil, s[0]), nil
-	}
-	return jsonx.Marshal([]string(s))
-}
+// MarshalJSON always encodes an array, a form every OpenAI-compatible server accepts.
+func (s StringList) MarshalJSON() ([]byte, error) { return jsonx.Marshal([]string(s)) }
 
 // UnmarshalJSON accepts a string, an array of strings or null.
 func (s *StringList) UnmarshalJSON(b []byte) error {

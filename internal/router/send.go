@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 
@@ -134,7 +135,8 @@ type timedStream struct {
 
 func (s *timedStream) Next() (*api.ChatChunk, error) {
 	c, err := s.Stream.Next()
-	if err != nil && errors.Is(err, context.DeadlineExceeded) {
+	if err != nil && !errors.Is(err, io.EOF) && errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
+		// The body read fails in several ways once the deadline hits; the deadline is the cause.
 		return nil, transportError(s.ctx, s.target, err)
 	}
 	return c, err

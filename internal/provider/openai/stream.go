@@ -67,7 +67,8 @@ func interrupted(err error) error {
 		return err // the caller's deadline or the client leaving, not the provider's fault
 	}
 	if errors.Is(err, io.EOF) {
-		return api.NewError("stream_interrupted", "the provider's stream ended before [DONE]", err)
+		// Not wrapping io.EOF itself: callers read io.EOF as a clean end.
+		return api.NewError("stream_interrupted", "the provider's stream ended before [DONE]", io.ErrUnexpectedEOF)
 	}
 	return api.NewError("stream_interrupted", "the connection to the provider broke mid-stream", fmt.Errorf("openai: read stream: %w", err))
 }
