@@ -54,19 +54,19 @@ func TestContentForms(t *testing.T) {
 		{`[]`, "", true, false},
 	} {
 		var c Content
-		if err := c.UnmarshalJSON([]byte(tc.in)); err != nil {
+		if err := jsonx.Unmarshal([]byte(tc.in), &c); err != nil {
 			t.Fatalf("UnmarshalJSON(%s): %v", tc.in, err)
 		}
 		if c.String() != tc.text || c.IsArray() != tc.isArray || c.IsZero() != tc.isNull {
 			t.Errorf("%s: text=%q array=%v null=%v", tc.in, c.String(), c.IsArray(), c.IsZero())
 		}
-		out, _ := c.MarshalJSON()
+		out, _ := jsonx.Marshal(c)
 		if !sameJSON(string(out), tc.in) {
 			t.Errorf("%s re-encoded as %s", tc.in, out)
 		}
 	}
 	var c Content
-	if err := c.UnmarshalJSON([]byte(`42`)); err == nil {
+	if err := jsonx.Unmarshal([]byte(`42`), &c); err == nil {
 		t.Errorf("content 42 accepted")
 	}
 }
@@ -74,12 +74,12 @@ func TestContentForms(t *testing.T) {
 func TestStopAcceptsStringOrArray(t *testing.T) {
 	for in, want := range map[string][]string{`"x"`: {"x"}, `["a","b"]`: {"a", "b"}, `null`: nil} {
 		var s StringList
-		if err := s.UnmarshalJSON([]byte(in)); err != nil || !reflect.DeepEqual([]string(s), want) {
+		if err := jsonx.Unmarshal([]byte(in), &s); err != nil || !reflect.DeepEqual([]string(s), want) {
 			t.Errorf("stop %s = %v, %v; want %v", in, s, err, want)
 		}
 	}
 	var s StringList
-	if err := s.UnmarshalJSON([]byte(`{"a":1}`)); err == nil {
+	if err := jsonx.Unmarshal([]byte(`{"a":1}`), &s); err == nil {
 		t.Errorf("stop object accepted")
 	}
 }

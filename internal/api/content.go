@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
-	"strconv"
 
 	"github.com/sluicehq/sluice/internal/jsonx"
 )
@@ -48,36 +46,39 @@ func (c Content) String() string {
 	return string(b)
 }
 
-// MarshalJSON encodes the content in the form it was received.
-func (c Content) MarshalJSON() ([]byte, error) {
+// MarshalJSONTo encodes the content in the form it was received.
+func (c Content) MarshalJSONTo(enc *jsonx.Encoder) error {
 	switch {
 	case !c.valid:
-		return []byte("null"), nil
+		return enc.WriteToken(jsonx.Null)
 	case c.Parts != nil:
-		return jsonx.Marshal(c.Parts)
+		return jsonx.MarshalEncode(enc, c.Parts)
 	default:
-		return strconv.AppendQuote(nil, c.Text), nil
+		return enc.WriteToken(jsonx.String(c.Text))
 	}
 }
 
-// UnmarshalJSON accepts a string, an array of parts or null.
-func (c *Content) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimLeft(b, " \t\r\n")
+// UnmarshalJSONFrom accepts a string, an array of parts or null.
+func (c *Content) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
 	*c = Content{}
-	if len(b) == 0 {
-		return fmt.Errorf("content: empty value")
-	}
-	switch b[0] {
-	case 'n':
+	switch dec.PeekKind() {
+	case jsonx.KindNull:
+		_, err := dec.ReadToken()
+		return err
+	case jsonx.KindString:
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		c.Text, c.valid = tok.String(), true
 		return nil
-	case '"':
-		c.valid = true
-		return jsonx.Unmarshal(b, &c.Text)
-	case '[':
-		c.valid = true
-		c.Parts = []ContentPart{}
-		return jsonx.Unmarshal(b, &c.Parts)
+	case jsonx.KindArray:
+		c.Parts, c.valid = []ContentPart{}, true
+		return jsonx.UnmarshalDecode(dec, &c.Parts)
 	default:
+		if _, err := dec.ReadValue(); err != nil {
+			return err
+		}
 		return fmt.Errorf("content: must be a string, an array of content parts or null")
 	}
 }
@@ -99,31 +100,36 @@ type ImageURL struct {
 // StringList is a field that OpenAI accepts as a string or an array of strings (stop).
 type StringList []string
 
-// MarshalJSON always encodes an array, a form every OpenAI-compatible server accepts.
-func (s StringList) MarshalJSON() ([]byte, error) { return jsonx.Marshal([]string(s)) }
+// MarshalJSONTo always encodes an array, a form every OpenAI-compatible server accepts.
+func (s StringList) MarshalJSONTo(enc *jsonx.Encoder) error {
+	return jsonx.MarshalEncode(enc, []string(s))
+}
 
-// UnmarshalJSON accepts a string, an array of strings or null.
-func (s *StringList) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	switch {
-	case len(b) == 0:
-		return fmt.Errorf("stop: empty value")
-	case b[0] == 'n':
-		*s = nil
-		return nil
-	case b[0] == '"':
-		var one string
-		if err := jsonx.Unmarshal(b, &one); err != nil {
+// UnmarshalJSONFrom accepts a string, an array of strings or null.
+func (s *StringList) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
+	*s = nil
+	switch dec.PeekKind() {
+	case jsonx.KindNull:
+		_, err := dec.ReadToken()
+		return err
+	case jsonx.KindString:
+		tok, err := dec.ReadToken()
+		if err != nil {
 			return err
 		}
-		*s = StringList{one}
+		*s = StringList{tok.String()}
 		return nil
-	default:
+	case jsonx.KindArray:
 		var many []string
-		if err := jsonx.Unmarshal(b, &many); err != nil {
-			return fmt.Errorf("stop: must be a string or an array of strings")
+		if err := jsonx.UnmarshalDecode(dec, &many); err != nil {
+			return err
 		}
 		*s = many
 		return nil
+	default:
+		if _, err := dec.ReadValue(); err != nil {
+			return err
+		}
+		return fmt.Errorf("stop: must be a string or an array of strings")
 	}
 }

@@ -20,12 +20,23 @@ type Source struct {
 	lines map[string]int // field path -> line
 }
 
-// Line returns the line of a field path, 0 when unknown (defaults, environment config).
+// Line returns the line of a field path, or of its nearest parent present in the file (a
+// missing required field is reported where its object is); 0 when unknown.
 func (s *Source) Line(path string) int {
 	if s == nil {
 		return 0
 	}
-	return s.lines[path]
+	for path != "" {
+		if line, ok := s.lines[path]; ok {
+			return line
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
 }
 
 // Problem is one thing wrong with a configuration.

@@ -18,6 +18,32 @@ import (
 // Value is a raw, already-encoded JSON value carried through untouched.
 type Value = jsontext.Value
 
+// Encoder and Decoder are the streaming codec that types with custom JSON forms implement
+// MarshalJSONTo / UnmarshalJSONFrom against, avoiding a re-parse per value.
+type (
+	Encoder = jsontext.Encoder
+	Decoder = jsontext.Decoder
+)
+
+// Kinds of the next token, as returned by Decoder.PeekKind.
+const (
+	KindNull   = jsontext.Kind('n')
+	KindString = jsontext.Kind('"')
+	KindArray  = jsontext.Kind('[')
+)
+
+// MarshalEncode encodes v into an Encoder.
+func MarshalEncode(enc *Encoder, v any) error { return json.MarshalEncode(enc, v) }
+
+// UnmarshalDecode decodes the next value of a Decoder into v.
+func UnmarshalDecode(dec *Decoder, v any) error { return json.UnmarshalDecode(dec, v) }
+
+// String returns a string token.
+func String(s string) jsontext.Token { return jsontext.String(s) }
+
+// Null is the null token.
+var Null = jsontext.Null
+
 // Marshal encodes v.
 func Marshal(v any) ([]byte, error) { return json.Marshal(v) }
 

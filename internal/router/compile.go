@@ -37,13 +37,17 @@ type account struct {
 
 // Compile validates what needs the provider registry and builds the table. It reports every
 // problem at once, located in src when src is not nil.
-func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry) (*Table, error) {
+func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opts ...Option) (*Table, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var ps config.Problems
 	// created is when this gateway's model list came to be; there is no better date for an alias.
 	created := time.Now().Unix()
 	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{}}
 	for _, name := range sortedNames(cfg.Providers) {
-		acc, problems := compileProvider(name, cfg.Providers[name], src, reg)
+		acc, problems := compileProvider(name, cfg.Providers[name], src, reg, o)
 		ps = append(ps, problems...)
 		if acc != nil {
 			t.providers[name] = acc
@@ -80,7 +84,7 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry) (*T
 	return t, nil
 }
 
-func compileProvider(name string, p config.Provider, src *config.Source, reg *provider.Registry) (*account, config.Problems) {
+func compileProvider(name string, p config.Provider, src *config.Source, reg *provider.Registry, o options) (*account, config.Problems) {
 	var ps config.Problems
 	path := "providers." + name
 	typ, baseURL := p.Type, p.BaseURL
@@ -118,7 +122,7 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 		Headers:  headers,
 		Timeout:  p.Timeout,
 		Adapter:  adapter,
-		Client:   &http.Client{Transport: newTransport(p)},
+		Client:   &http.Client{Transport: o.transport(p)},
 	}
 	return acc, ps
 }
@@ -127,6 +131,26 @@ func (a *account) target(model string, weight int) *provider.Target {
 	t := a.template
 	t.Model, t.Weight = model, weight
 	return &t
+}
+
+// Option adjusts Compile.
+type Option func(*options)
+
+type options struct {
+	wrap func(http.RoundTripper) http.RoundTripper
+}
+
+// WithTransport replaces or wraps each provider's transport: tracing, recording, or an
+// in-memory upstream for benchmarks. wrap receives Sluice's pooled transport.
+func WithTransport(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
+func (o options) transport(p config.Provider) http.RoundTripper {
+	if o.wrap != nil {
+		return o.wrap(newTransport(p))
+	}
+	return newTransport(p)
 }
 
 // newTransport gives each provider account its own keep-alive pool, sized so that bursts
