@@ -1,0 +1,39 @@
+// Package mockllm is a fake LLM provider: an HTTP server that speaks the OpenAI API closely enough
+// for the official SDKs to parse its answers, with knobs that simulate latency, streaming speed,
+// errors and faults.
+//
+// It is used in-process by the gateway's end-to-end tests and by `sluice serve --demo`, and as a
+// separate process (cmd/mockllm) by the load benchmark. Any package may import it; it imports no
+// other sluice package, and it deliberately shares no wire types with the gateway, so that a bug
+// in the gateway's encoding cannot be mirrored here and go unnoticed.
+//
+// The code is split so that other wire formats can be added beside OpenAI's:
+//
+//	mockllm.go   Server, Options, Listen, request recording and stats
+//	behavior.go  knobs: defaults, x-mock-* headers, [[mock ...]] directives, fault decisions
+//	content.go   deterministic text, tool arguments, embeddings and token counts
+//	jsonenc.go   allocation-light JSON appenders for the hot paths
+//	openai*.go   the OpenAI routes, wire structs, stream encoding and error table
+//
+// # Knobs
+//
+// Every request starts from the server's Options, then applies x-mock-<knob> headers, then
+// [[mock key=value ...]] directives found in the text of the last chat message (or the last
+// embeddings input), so tests can reach the mock through a gateway that drops unknown headers.
+// Keys may be written with "-" or "_".
+//
+//	latency=50ms    wait before sending response headers (every endpoint)
+//	ttft=200ms      wait after headers before the first stream chunk; added to latency otherwise
+//	token_delay=20  wait between stream chunks (bare integers are milliseconds)
+//	tokens=16       completion tokens per choice
+//	status=429      answer with this HTTP error status and an error body in the wire format
+//	retry_after=1   seconds, sent as retry-after with status=429
+//	hang            accept the request and never answer until the client goes away
+//	cut_after=3     abort the stream connection after 3 content chunks (no finish chunk, no [DONE])
+//	error_after=3   send an in-stream error event after 3 content chunks, then end the stream
+//	tool_call=f,g   call these functions (they must be in the request's tools)
+//	usage=false     leave token usage out of responses, like some OpenAI-compatible servers
+//
+// When cut_after or error_after is at least the number of content chunks, the fault happens after
+// the last content chunk, before the finish chunk, so the knob always produces a fault.
+package mockllm
