@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -151,4 +153,18 @@ func FuzzDecodeChatRequest(f *testing.F) {
 			t.Fatalf("encoding not stable:\n%s\n%s", out, out2)
 		}
 	})
+}
+
+// TestREADMEErrorTableMatchesCodes keeps the README's error table generated from Codes.
+func TestREADMEErrorTableMatchesCodes(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Codes {
+		row := fmt.Sprintf("| `%s` | %d | `%s` | %s |", c.Code, c.Status, c.Type, c.Doc)
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README lacks the row\n%s", row)
+		}
+	}
 }

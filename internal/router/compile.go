@@ -111,7 +111,9 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 	}
 	headers := make(http.Header, len(p.Headers))
 	for k, v := range p.Headers {
-		headers.Set(k, v)
+		if v != "" { // an optional header whose variable is unset is left out, not sent empty
+			headers.Set(k, v)
+		}
 	}
 	acc := &account{name: name, adapter: adapter}
 	acc.embeddings, _ = adapter.(provider.EmbeddingsAdapter)
