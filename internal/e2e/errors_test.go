@@ -202,3 +202,22 @@ func TestStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 		t.Fatalf("SDK saw a clean end of a cut stream")
 	}
 }
+
+func TestTimeoutMidStreamEndsWithErrorEvent(t *testing.T) {
+	g := start(t, defaultConfig, 400*time.Millisecond)
+	body := `{"model":"fast","stream":true,"messages":[{"role":"user","content":"[[mock tokens=50 token_delay=50ms]]"}]}`
+	resp, err := http.Post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: the stream had started, so the status must be 200", resp.StatusCode)
+	}
+	events := readSSE(t, resp.Body)
+	last := events[len(events)-1]
+	if len(events) < 3 || !strings.Contains(last, `"code":"upstream_timeout"`) {
+		t.Fatalf("want some chunks then an upstream_timeout error event, got %d events ending %q", len(events), last)
+	}
+	waitFor(t, "the timed-out upstream request to be cancelled", func() bool { return g.Mock.Server().Stats().Canceled >= 1 })
+}

@@ -1,0 +1,272 @@
+// End-to-end test: the official `openai` npm package talks to Sluice with nothing changed but its
+// baseURL. It runs a real `sluice serve --demo` process (the in-process mock provider needs no keys
+// and no network) and drives it only through the SDK's public API.
+//
+// The binary comes from $SLUICE_BIN; without it the test builds ./cmd/sluice into a temp folder.
+// Run with `bash test/sdk/node/run.sh` (or `node --test` in this folder after `npm ci`).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import OpenAI from 'openai';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+
+const SUITE_TIMEOUT_MS = 180_000; // includes a cold `go build`
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+// The demo provider is deterministic: the same messages always produce the same reply.
+const MESSAGES = [
+  { role: 'system', content: 'You are a test.' },
+  { role: 'user', content: 'Say something about sluices.' },
+];
+
+let workDir; // temp folder for a built binary, removed in after()
+let proc; // the running sluice process
+const stderrTail = []; // last stderr lines, shown when something fails
+let client;
+
+describe('openai npm package against sluice serve --demo', { timeout: SUITE_TIMEOUT_MS }, () => {
+  before(async () => {
+    let bin = process.env.SLUICE_BIN;
+    if (!bin) {
+      workDir = await mkdtemp(join(tmpdir(), 'sluice-sdk-node-'));
+      bin = join(workDir, 'sluice');
+      await promisify(execFile)('go', ['build', '-o', bin, './cmd/sluice'], { cwd: repoRoot });
+    }
+    const addr = await startSluice(bin);
+    client = new OpenAI({ baseURL: `http://${addr}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+  });
+
+  after(async () => {
+    await stopSluice();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  test('chat completion: content, finish_reason, usage and sluice headers', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: MESSAGES })
+      .withResponse();
+
+    assert.equal(data.object, 'chat.completion');
+    assert.equal(data.choices.length, 1);
+    const [choice] = data.choices;
+    assert.equal(typeof choice.message.content, 'string');
+    assert.ok(choice.message.content.length > 0, 'message.content is empty');
+    assert.equal(choice.finish_reason, 'stop');
+    assert.ok(data.usage, 'usage missing');
+    assert.equal(data.usage.completion_tokens, 16);
+    assert.ok(data.usage.prompt_tokens > 0, `prompt_tokens = ${data.usage.prompt_tokens}`);
+    assert.equal(data.usage.total_tokens, data.usage.prompt_tokens + data.usage.completion_tokens);
+    assert.equal(response.headers.get('x-sluice-provider'), 'demo');
+
+    // asResponse() hands back the raw fetch Response, unparsed.
+    const raw = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: MESSAGES })
+      .asResponse();
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers.get('x-sluice-provider'), 'demo');
+    const body = await raw.json();
+    assert.equal(body.choices[0].message.content, choice.message.content);
+  });
+
+  test('streaming with include_usage: deltas match the non-streamed reply, one usage chunk', async () => {
+    const whole = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: MESSAGES });
+
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let finish = null;
+    const usageChunks = [];
+    for await (const chunk of stream) {
+      assert.equal(chunk.object, 'chat.completion.chunk');
+      for (const c of chunk.choices) {
+        text += c.delta?.content ?? '';
+        if (c.finish_reason) finish = c.finish_reason;
+      }
+      if (chunk.usage) usageChunks.push(chunk);
+    }
+
+    assert.equal(text, whole.choices[0].message.content);
+    assert.equal(finish, 'stop');
+    assert.equal(usageChunks.length, 1, 'want exactly one chunk carrying usage');
+    const [last] = usageChunks;
+    assert.deepEqual(last.choices, []);
+    assert.equal(last.usage.completion_tokens, 16);
+    assert.equal(last.usage.prompt_tokens, whole.usage.prompt_tokens);
+    assert.equal(last.usage.total_tokens, last.usage.prompt_tokens + last.usage.completion_tokens);
+  });
+
+  test('streaming without include_usage: no chunk carries usage', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: MESSAGES,
+      stream: true,
+    });
+    let chunks = 0;
+    let text = '';
+    for await (const chunk of stream) {
+      chunks++;
+      assert.equal(chunk.usage ?? null, null, `chunk ${chunks} has usage ${JSON.stringify(chunk.usage)}`);
+      for (const c of chunk.choices) text += c.delta?.content ?? '';
+    }
+    assert.ok(chunks > 0, 'stream had no chunks');
+    assert.ok(text.length > 0, 'stream had no content');
+  });
+
+  test('embeddings: the default base64 encoding decodes to the same vectors as float', async () => {
+    const req = { model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 8 };
+
+    const b64 = await client.embeddings.create(req); // the SDK asks for base64 and decodes it
+    const flt = await client.embeddings.create({ ...req, encoding_format: 'float' });
+
+    for (const [name, res] of [['base64', b64], ['float', flt]]) {
+      assert.equal(res.object, 'list', name);
+      assert.equal(res.data.length, 2, `${name}: data.length`);
+      for (const [i, d] of res.data.entries()) {
+        assert.equal(d.index, i, `${name}: data[${i}].index`);
+        assert.equal(d.embedding.length, 8, `${name}: data[${i}].embedding.length`);
+        for (const x of d.embedding) assert.ok(Number.isFinite(x), `${name}: data[${i}] has ${x}`);
+      }
+    }
+    for (let i = 0; i < 2; i++) {
+      const got = Array.from(b64.data[i].embedding);
+      const want = flt.data[i].embedding;
+      for (let j = 0; j < 8; j++) {
+        assert.ok(
+          Math.abs(got[j] - want[j]) <= 1e-6,
+          `data[${i}].embedding[${j}]: base64 ${got[j]}, float ${want[j]}`,
+        );
+      }
+    }
+    assert.notDeepEqual(Array.from(b64.data[0].embedding), Array.from(b64.data[1].embedding));
+  });
+
+  test('models.list includes the demo chat model', async () => {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.ok(ids.includes('gpt-4o-mini'), `models: ${ids.join(', ')}`);
+  });
+
+  test('unknown model throws NotFoundError with code model_not_found', async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'no-such-model', messages: MESSAGES }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.NotFoundError, `got ${err?.constructor?.name}: ${err}`);
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'model_not_found');
+        return true;
+      },
+    );
+  });
+
+  test('upstream 429 throws RateLimitError with retry-after', async () => {
+    await assert.rejects(
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [
+          ...MESSAGES.slice(0, -1),
+          { role: 'user', content: 'Hello [[mock status=429 retry_after=3]]' },
+        ],
+      }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.RateLimitError, `got ${err?.constructor?.name}: ${err}`);
+        assert.equal(err.status, 429);
+        assert.equal(err.headers.get('retry-after'), '3');
+        return true;
+      },
+    );
+  });
+
+  test('a stream cut upstream makes iteration throw', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [...MESSAGES.slice(0, -1), { role: 'user', content: 'Hello [[mock cut_after=2]]' }],
+      stream: true,
+    });
+    let chunks = 0;
+    let finish = null;
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) {
+          chunks++;
+          for (const c of chunk.choices) if (c.finish_reason) finish = c.finish_reason;
+        }
+      })(),
+      (err) => {
+        assert.ok(err instanceof Error, `got ${err}`);
+        return true;
+      },
+      'the stream ended cleanly',
+    );
+    assert.ok(chunks > 0, 'threw before any chunk: the cut should come mid-stream');
+    assert.equal(finish, null, 'a cut stream must not carry a finish_reason');
+  });
+});
+
+// startSluice runs `bin serve --demo` on a free loopback port and resolves to its address once the
+// "sluice listening" line appears on stderr.
+function startSluice(bin) {
+  return new Promise((resolvePromise, reject) => {
+    proc = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let settled = false;
+    const fail = (msg) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`${msg}\nsluice stderr:\n${stderrTail.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`sluice did not log "sluice listening" within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+
+    proc.on('error', (err) => fail(`spawn ${bin}: ${err.message}`));
+    proc.on('exit', (code, signal) => fail(`sluice exited early (code ${code}, signal ${signal})`));
+
+    // Keep reading stderr for the whole run so the pipe never fills and blocks the server.
+    createInterface({ input: proc.stderr }).on('line', (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 50) stderrTail.shift();
+      if (settled || !line.includes('msg="sluice listening"')) return;
+      const m = /\baddr=(127\.0\.0\.1:\d+)\b/.exec(line);
+      if (!m) return fail(`no addr=127.0.0.1:PORT in: ${line}`);
+      settled = true;
+      clearTimeout(timer);
+      resolvePromise(m[1]);
+    });
+  });
+}
+
+// stopSluice sends SIGTERM and waits for the process to exit, escalating to SIGKILL.
+async function stopSluice() {
+  if (!proc) return;
+  const p = proc;
+  proc = undefined;
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((res) => p.once('exit', () => res('exited')));
+  let timer;
+  const timedOut = new Promise((res) => (timer = setTimeout(res, STOP_TIMEOUT_MS, 'timeout')));
+  p.kill('SIGTERM');
+  const outcome = await Promise.race([exited, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    p.kill('SIGKILL');
+    await exited;
+    assert.fail(`sluice did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
+  }
+  assert.ok(p.exitCode !== null || p.signalCode !== null, 'sluice is still running');
+}
