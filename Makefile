@@ -1,16 +1,39 @@
-# Benchmarks. BENCH_FLAGS passes flags to the load benchmark, e.g.
-#   make bench BENCH_FLAGS='--rates 500,1000 --duration 5s'
-# See bench/README.md for what the numbers mean.
+# Sluice developer commands. `make test` is the test command CI runs (via .ci/run).
 
 GO ?= go
 BENCH_FLAGS ?=
+FUZZTIME ?= 10s
 
-.PHONY: bench bench-micro
+.PHONY: test test-go test-sdk lint fuzz bench bench-micro
+
+# test runs every test: the Go suite with the race detector, then the npm SDK end-to-end test.
+test: test-go test-sdk
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+test-sdk:
+	bash test/sdk/node/run.sh
+
+# lint fails on unformatted files, vet findings or staticcheck findings.
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	staticcheck ./...
+
+# fuzz runs each fuzz target for FUZZTIME (go test allows one target per run).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeChatRequest$$' -fuzztime $(FUZZTIME) ./internal/api
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./internal/provider/sse
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDirective$$' -fuzztime $(FUZZTIME) ./internal/mockllm
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendJSONString$$' -fuzztime $(FUZZTIME) ./internal/mockllm
 
 # bench runs the end-to-end load benchmark: mockllm directly vs through sluice.
+#   make bench BENCH_FLAGS='--rates 500,1000 --duration 5s'   (see bench/README.md)
 bench:
 	$(GO) run ./bench/load $(BENCH_FLAGS)
 
-# bench-micro runs the Go micro-benchmarks of the internal packages only (no tests).
+# bench-micro runs the Go micro-benchmarks (no tests).
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

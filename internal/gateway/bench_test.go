@@ -49,7 +49,7 @@ func benchStream(tokens int) []byte {
 	return []byte(b.String())
 }
 
-func benchGateway(b *testing.B) http.Handler {
+func benchGateway(b testing.TB) http.Handler {
 	b.Helper()
 	cfg, src, err := config.Parse([]byte(`
 providers:
