@@ -71,9 +71,13 @@ type Usage struct {
 
 // PromptTokensDetails breaks down prompt tokens.
 type PromptTokensDetails struct {
-	CachedTokens int         `json:"cached_tokens"`
-	AudioTokens  int         `json:"audio_tokens"`
-	Extra        jsonx.Value `json:",embed"`
+	CachedTokens int `json:"cached_tokens"`
+	AudioTokens  int `json:"audio_tokens"`
+	// CacheCreationTokens is a Sluice extension: prompt tokens written to the provider's
+	// prompt cache (Anthropic's cache_creation_input_tokens, Bedrock's cacheWriteInputTokens),
+	// billed differently from both plain and cached input.
+	CacheCreationTokens int         `json:"cache_creation_tokens,omitzero"`
+	Extra               jsonx.Value `json:",embed"`
 }
 
 // CompletionTokensDetails breaks down completion tokens.

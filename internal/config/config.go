@@ -50,6 +50,18 @@ type Provider struct {
 	// Models are advertised by GET /v1/models as "<provider>/<model>". Any model of the
 	// provider can be called as provider/model whether listed or not.
 	Models []string `yaml:"models"`
+
+	// APIVersion is Azure OpenAI's api-version query parameter.
+	APIVersion string `yaml:"api_version"`
+	// AzureADToken, for Azure OpenAI, authenticates with an Entra ID bearer token instead of
+	// the api-key header.
+	AzureADToken secret.Secret `yaml:"azure_ad_token"`
+	// Region is the AWS region of Bedrock; base_url defaults to its bedrock-runtime endpoint.
+	Region string `yaml:"region"`
+	// AWS credentials for Bedrock's SigV4 signing.
+	AWSAccessKeyID     secret.Secret `yaml:"aws_access_key_id"`
+	AWSSecretAccessKey secret.Secret `yaml:"aws_secret_access_key"`
+	AWSSessionToken    secret.Secret `yaml:"aws_session_token"`
 }
 
 // Model is a public model name (alias) and the upstream targets that serve it.

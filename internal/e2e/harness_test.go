@@ -24,7 +24,13 @@ type gateway struct {
 	done   chan error
 }
 
-const mockKey = "sk-upstream-secret"
+// Credentials the mock demands: mockKey in each API's own header, and for Bedrock a SigV4
+// signature made with the AWS pair.
+const (
+	mockKey       = "sk-upstream-secret"
+	mockAWSKeyID  = "AKIDSLUICETEST"
+	mockAWSSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSLUICETEST"
+)
 
 // defaultConfig points provider "mock" at the mock and declares alias "fast".
 const defaultConfig = `
@@ -49,7 +55,8 @@ models:
 // stops both when the test ends.
 func start(t *testing.T, cfg string, timeout time.Duration) *gateway {
 	t.Helper()
-	mock, err := mockllm.Listen("127.0.0.1:0", mockllm.Options{APIKey: mockKey})
+	mock, err := mockllm.Listen("127.0.0.1:0", mockllm.Options{APIKey: mockKey,
+		AWSAccessKeyID: mockAWSKeyID, AWSSecretAccessKey: mockAWSSecret})
 	if err != nil {
 		t.Fatalf("mockllm.Listen: %v", err)
 	}

@@ -51,20 +51,39 @@ type Target struct {
 	Timeout  time.Duration
 	Adapter  Adapter
 	Client   *http.Client // one per provider account, shared by its targets
+	Settings Settings
+}
+
+// Settings are the provider-specific parts of an account, read by the adapters that need them.
+type Settings struct {
+	APIVersion         string        // Azure OpenAI api-version
+	AzureADToken       secret.Secret // Azure: Entra ID bearer token instead of api-key
+	Region             string        // AWS region (Bedrock)
+	AWSAccessKeyID     secret.Secret
+	AWSSecretAccessKey secret.Secret
+	AWSSessionToken    secret.Secret
+}
+
+// Capabilities declare what a wire format supports; the README's compatibility matrix is
+// generated from them, and the gateway refuses what a format lacks with a clear 400.
+type Capabilities struct {
+	Chat, Stream, Tools, Vision, JSONMode, Embeddings, Images, Audio bool
 }
 
 // Preset is a well-known provider of some format: its default endpoint and the environment
-// variable that holds its key when Sluice runs without a config file.
+// variable that holds its key when Sluice runs without a config file. BaseURL may contain
+// {region}, filled from the account's region (Bedrock).
 type Preset struct {
 	Name    string
 	BaseURL string
 	KeyEnv  string
 }
 
-// Format is a registry entry: an adapter and the providers known to speak its format.
+// Format is a registry entry: an adapter, what it can do, and the providers known to speak it.
 type Format struct {
-	Adapter Adapter
-	Presets []Preset
+	Adapter      Adapter
+	Capabilities Capabilities
+	Presets      []Preset
 }
 
 // Registry is the explicit table of wire formats, built once at start by the app.
@@ -91,6 +110,15 @@ func NewRegistry(formats ...Format) *Registry {
 func (r *Registry) Adapter(typ string) (Adapter, bool) {
 	f, ok := r.formats[typ]
 	return f.Adapter, ok
+}
+
+// Formats lists the registered formats.
+func (r *Registry) Formats() []Format {
+	out := make([]Format, 0, len(r.formats))
+	for _, f := range r.formats {
+		out = append(out, f)
+	}
+	return out
 }
 
 // Types lists the registered wire formats.

@@ -105,6 +105,13 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 		ps.Add(src, path+".type", "unknown provider type %q (known: %s)", typ, strings.Join(sorted(reg.Types()), ", "))
 		return nil, ps
 	}
+	if strings.Contains(baseURL, "{region}") {
+		if p.Region == "" {
+			ps.Add(src, path+".region", "is required for provider type %q", typ)
+			return nil, ps
+		}
+		baseURL = strings.ReplaceAll(baseURL, "{region}", p.Region)
+	}
 	if baseURL == "" {
 		ps.Add(src, path+".base_url", "is required for provider type %q", typ)
 		return nil, ps
@@ -125,6 +132,14 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 		Timeout:  p.Timeout,
 		Adapter:  adapter,
 		Client:   &http.Client{Transport: o.transport(p)},
+		Settings: provider.Settings{
+			APIVersion:         p.APIVersion,
+			AzureADToken:       p.AzureADToken,
+			Region:             p.Region,
+			AWSAccessKeyID:     p.AWSAccessKeyID,
+			AWSSecretAccessKey: p.AWSSecretAccessKey,
+			AWSSessionToken:    p.AWSSessionToken,
+		},
 	}
 	return acc, ps
 }

@@ -26,7 +26,7 @@ func (t *Table) Chat(ctx context.Context, r *Route, req *api.ChatRequest) (*api.
 	defer cancel()
 	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
 	if err != nil {
-		return nil, res, api.NewError("invalid_request", "the request cannot be expressed for this provider", err)
+		return nil, res, translationError(err)
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
@@ -49,7 +49,7 @@ func (t *Table) ChatStream(ctx context.Context, r *Route, req *api.ChatRequest) 
 	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
 	if err != nil {
 		cancel()
-		return nil, res, api.NewError("invalid_request", "the request cannot be expressed for this provider", err)
+		return nil, res, translationError(err)
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
@@ -77,7 +77,7 @@ func (t *Table) Embeddings(ctx context.Context, r *Route, req *api.EmbeddingsReq
 	defer cancel()
 	httpReq, err := emb.NewEmbeddingsRequest(ctx, target, req)
 	if err != nil {
-		return nil, res, api.NewError("invalid_request", "the request cannot be expressed for this provider", err)
+		return nil, res, translationError(err)
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
@@ -146,4 +146,14 @@ func (s *timedStream) Close() error {
 	err := s.Stream.Close()
 	s.cancel()
 	return err
+}
+
+// translationError keeps an adapter's own *api.Error (such as a 400 naming a parameter the
+// provider lacks) and wraps anything else.
+func translationError(err error) error {
+	var e *api.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return api.NewError("invalid_request", "the request cannot be expressed for this provider", err)
 }

@@ -20,7 +20,9 @@ func (Adapter) Type() string { return "openai" }
 
 // Format is this adapter's registry entry.
 func Format() provider.Format {
-	return provider.Format{Adapter: Adapter{}, Presets: Presets}
+	return provider.Format{Adapter: Adapter{}, Presets: Presets, Capabilities: provider.Capabilities{
+		Chat: true, Stream: true, Tools: true, Vision: true, JSONMode: true, Embeddings: true,
+	}}
 }
 
 // maxResponseBytes bounds a non-streaming body: far above any real completion, well below

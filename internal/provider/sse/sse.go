@@ -33,7 +33,7 @@ type Reader struct {
 
 // NewReader returns a Reader over r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 16<<10)}
+	return &Reader{br: bufio.NewReaderSize(r, 4<<10)} // chunks are small; longer lines grow r.line
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF; an event cut off
