@@ -24,14 +24,7 @@ func startDemo(cfg *config.Config) (*mockllm.Instance, error) {
 	if _, taken := cfg.Providers["demo"]; taken {
 		return mock, nil
 	}
-	cfg.Providers["demo"] = config.Provider{
-		Type:                "openai",
-		BaseURL:             mock.URL() + "/v1",
-		Models:              demoModels,
-		Timeout:             config.DefaultProviderTimeout,
-		ConnectTimeout:      config.DefaultConnectTimeout,
-		MaxIdleConnsPerHost: config.DefaultMaxIdleConnsPerHost,
-	}
+	cfg.Providers["demo"] = config.Provider{Type: "openai", BaseURL: mock.URL() + "/v1", Models: demoModels}
 	declared := map[string]bool{}
 	for _, m := range cfg.Models {
 		declared[m.Name] = true
@@ -39,8 +32,9 @@ func startDemo(cfg *config.Config) (*mockllm.Instance, error) {
 	for _, name := range demoModels {
 		if !declared[name] {
 			cfg.Models = append(cfg.Models, config.Model{Name: name,
-				Targets: []config.Target{{Provider: "demo", Model: name, Weight: 1}}})
+				Targets: []config.Target{{Provider: "demo", Model: name}}})
 		}
 	}
+	cfg.ApplyDefaults()
 	return mock, nil
 }

@@ -15,6 +15,7 @@ type Config struct {
 	Server    Server              `yaml:"server"`
 	Providers map[string]Provider `yaml:"providers"`
 	Models    []Model             `yaml:"models"`
+	Routing   Routing             `yaml:"routing"`
 }
 
 // Server configures the HTTP listener.
@@ -66,8 +67,20 @@ type Provider struct {
 
 // Model is a public model name (alias) and the upstream targets that serve it.
 type Model struct {
-	Name    string   `yaml:"name"`
-	Targets []Target `yaml:"targets"`
+	Name string `yaml:"name"`
+	// Strategy orders a tier's targets: weighted (default), round_robin, least_latency
+	// (lowest moving average of latency, or of time to first token for streams) or least_busy
+	// (fewest requests in flight).
+	Strategy string   `yaml:"strategy"`
+	Targets  []Target `yaml:"targets"`
+	// Fallbacks are other models tried, in order, when every target of this one failed with
+	// a retryable error.
+	Fallbacks []string `yaml:"fallbacks"`
+	// MaxAttempts bounds upstream attempts per request, fallbacks included. Default 3.
+	MaxAttempts int `yaml:"max_attempts"`
+	// Timeout is the total deadline of a request across all attempts; 0 means each target's
+	// provider timeout only. The x-sluice-timeout header overrides it per request.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Target is one provider model serving an alias.
@@ -76,6 +89,23 @@ type Target struct {
 	Model    string `yaml:"model"`
 	// Weight is the share of traffic for weighted choice. Default 1.
 	Weight int `yaml:"weight"`
+	// Priority is the tier: tier 1 (default) is used first; tier 2 only when every tier-1
+	// target failed or is cooling down; and so on.
+	Priority int `yaml:"priority"`
+}
+
+// Routing holds the reliability settings shared by all models.
+type Routing struct {
+	// A target that fails CooldownFailures times within CooldownWindow is taken out of
+	// rotation for CooldownDuration, then tried again. Defaults 3, 30s, 30s.
+	CooldownFailures int           `yaml:"cooldown_failures"`
+	CooldownWindow   time.Duration `yaml:"cooldown_window"`
+	CooldownDuration time.Duration `yaml:"cooldown_duration"`
+	// RetryBackoff is the first wait before retrying a target already tried in this request;
+	// it doubles per retry with jitter, up to MaxRetryBackoff. A provider's retry-after wins
+	// when longer. Defaults 200ms and 5s.
+	RetryBackoff    time.Duration `yaml:"retry_backoff"`
+	MaxRetryBackoff time.Duration `yaml:"max_retry_backoff"`
 }
 
 // Defaults for fields left empty.
@@ -105,10 +135,20 @@ func (c *Config) ApplyDefaults() {
 		c.Providers[name] = p
 	}
 	for i := range c.Models {
-		for j := range c.Models[i].Targets {
-			setDefault(&c.Models[i].Targets[j].Weight, 1)
+		m := &c.Models[i]
+		setDefault(&m.Strategy, "weighted")
+		setDefault(&m.MaxAttempts, 3)
+		for j := range m.Targets {
+			setDefault(&m.Targets[j].Weight, 1)
+			setDefault(&m.Targets[j].Priority, 1)
 		}
 	}
+	r := &c.Routing
+	setDefault(&r.CooldownFailures, 3)
+	setDefault(&r.CooldownWindow, 30*time.Second)
+	setDefault(&r.CooldownDuration, 30*time.Second)
+	setDefault(&r.RetryBackoff, 200*time.Millisecond)
+	setDefault(&r.MaxRetryBackoff, 5*time.Second)
 }
 
 func setDefault[T comparable](field *T, def T) {

@@ -46,6 +46,15 @@ func (c *Config) Validate(src *Source) Problems {
 		if len(m.Targets) == 0 {
 			ps.Add(src, path+".targets", "needs at least one target")
 		}
+		if !validStrategies[m.Strategy] {
+			ps.Add(src, path+".strategy", "unknown strategy %q (known: weighted, round_robin, least_latency, least_busy)", m.Strategy)
+		}
+		if m.MaxAttempts < 1 || m.MaxAttempts > 10 {
+			ps.Add(src, path+".max_attempts", "must be between 1 and 10")
+		}
+		if m.Timeout < 0 {
+			ps.Add(src, path+".timeout", "must not be negative")
+		}
 		for j, t := range m.Targets {
 			tpath := fmt.Sprintf("%s.targets[%d]", path, j)
 			if _, ok := c.Providers[t.Provider]; !ok {
@@ -57,10 +66,29 @@ func (c *Config) Validate(src *Source) Problems {
 			if t.Weight <= 0 {
 				ps.Add(src, tpath+".weight", "must be > 0")
 			}
+			if t.Priority <= 0 {
+				ps.Add(src, tpath+".priority", "must be > 0")
+			}
 		}
+	}
+	for i, m := range c.Models {
+		for j, fb := range m.Fallbacks {
+			fpath := fmt.Sprintf("models[%d].fallbacks[%d]", i, j)
+			switch {
+			case fb == m.Name:
+				ps.Add(src, fpath, "a model cannot fall back to itself")
+			case seen[fb] == 0:
+				ps.Add(src, fpath, "unknown model %q", fb)
+			}
+		}
+	}
+	if c.Routing.CooldownFailures < 1 {
+		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}
 	return ps
 }
+
+var validStrategies = map[string]bool{"weighted": true, "round_robin": true, "least_latency": true, "least_busy": true}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/router"
@@ -15,6 +17,7 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, snap.MaxBodyBytes, &req); err != nil {
 		return err
 	}
+	overrideModel(r, &req.Model)
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
@@ -22,10 +25,15 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if req.Stream {
-		return g.relayStream(w, r, snap.Routes, route, &req)
+	ctx, cancel, err := requestDeadline(r)
+	if err != nil {
+		return err
 	}
-	resp, res, err := snap.Routes.Chat(r.Context(), route, &req)
+	defer cancel()
+	if req.Stream {
+		return g.relayStream(ctx, w, r, snap.Routes, route, &req)
+	}
+	resp, res, err := snap.Routes.Chat(ctx, route, &req)
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err
@@ -42,5 +50,42 @@ func setRoutingHeaders(w http.ResponseWriter, res router.Result) {
 	h := w.Header()
 	h.Set("X-Sluice-Provider", res.Target.Provider)
 	h.Set("X-Sluice-Model", res.Target.Model)
+	h.Set("X-Sluice-Route", res.Route)
 	h.Set("X-Sluice-Attempts", strconv.Itoa(res.Attempts))
+	if res.Fallback {
+		h.Set("X-Sluice-Fallback", "true")
+	}
+}
+
+// overrideModel applies the x-sluice-model header: operators switch an application to another
+// model or route without touching its code or its request bodies.
+func overrideModel(r *http.Request, model *string) {
+	if m := r.Header.Get("X-Sluice-Model"); m != "" {
+		*model = m
+	}
+}
+
+// maxRequestTimeout caps x-sluice-timeout so a client cannot hold resources indefinitely.
+const maxRequestTimeout = time.Hour
+
+// requestDeadline applies the x-sluice-timeout header (a Go duration such as "30s", or
+// seconds) as the request's total deadline across all attempts.
+func requestDeadline(r *http.Request) (context.Context, context.CancelFunc, error) {
+	v := r.Header.Get("X-Sluice-Timeout")
+	if v == "" {
+		return r.Context(), func() {}, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, serr := strconv.ParseFloat(v, 64)
+		if serr != nil {
+			return nil, nil, api.Errorf("invalid_request", "x-sluice-timeout %q is not a duration (e.g. 30s) or a number of seconds", v)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d <= 0 || d > maxRequestTimeout {
+		return nil, nil, api.Errorf("invalid_request", "x-sluice-timeout must be between 0 and %s", maxRequestTimeout)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), d)
+	return ctx, cancel, nil
 }

@@ -13,6 +13,7 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, snap.MaxBodyBytes, &req); err != nil {
 		return err
 	}
+	overrideModel(r, &req.Model)
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
@@ -20,7 +21,12 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp, res, err := snap.Routes.Embeddings(r.Context(), route, &req)
+	ctx, cancel, err := requestDeadline(r)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	resp, res, err := snap.Routes.Embeddings(ctx, route, &req)
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,8 +21,8 @@ var doneEvent = []byte("data: [DONE]\n\n")
 // Failures before the provider answers are ordinary error responses. After that the status is
 // sent, so a failure becomes an error event and the stream ends without [DONE]: a client can
 // always tell a complete answer from a cut one.
-func (g *Gateway) relayStream(w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest) error {
-	stream, res, err := table.ChatStream(r.Context(), route, req)
+func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest) error {
+	stream, res, err := table.ChatStream(ctx, route, req)
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err

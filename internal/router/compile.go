@@ -21,10 +21,17 @@ import (
 // Table is a compiled, read-only view of the configured providers and models. A request reads
 // it without locks; a reload builds a new one and swaps it whole.
 type Table struct {
+	policy     tablePolicy
 	aliases    map[string]*Route
 	providers  map[string]*account
 	models     []api.Model
 	modelsJSON []byte
+}
+
+// tablePolicy is the routing configuration shared by every route of a table.
+type tablePolicy struct {
+	config.Routing
+	directAttempts int // attempts for provider/model requests: one retry of the only target
 }
 
 // account is one configured provider with its shared client.
@@ -45,7 +52,8 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 	var ps config.Problems
 	// created is when this gateway's model list came to be; there is no better date for an alias.
 	created := time.Now().Unix()
-	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{}}
+	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{},
+		policy: tablePolicy{Routing: cfg.Routing, directAttempts: 2}}
 	for _, name := range sortedNames(cfg.Providers) {
 		acc, problems := compileProvider(name, cfg.Providers[name], src, reg, o)
 		ps = append(ps, problems...)
@@ -54,7 +62,7 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 		}
 	}
 	for i, m := range cfg.Models {
-		r := &Route{Name: m.Name}
+		r := newRoute(m.Name, m, &t.policy.Routing)
 		for j, tc := range m.Targets {
 			acc, ok := t.providers[tc.Provider]
 			if !ok {
@@ -63,10 +71,17 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 				}
 				continue
 			}
-			r.add(acc.target(tc.Model, tc.Weight))
+			r.add(acc.target(tc.Model, tc.Weight), tc.Priority)
 		}
 		t.aliases[m.Name] = r
 		t.models = append(t.models, api.Model{ID: m.Name, Object: "model", Created: created, OwnedBy: "sluice"})
+	}
+	for _, m := range cfg.Models {
+		for _, fb := range m.Fallbacks {
+			if r, ok := t.aliases[fb]; ok {
+				t.aliases[m.Name].fallbacks = append(t.aliases[m.Name].fallbacks, r)
+			}
+		}
 	}
 	for _, name := range sortedNames(cfg.Providers) {
 		for _, m := range cfg.Providers[name].Models {

@@ -3,29 +3,56 @@ package router
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/provider"
 )
 
 // ErrUnknownModel is wrapped by Resolve's error for a model no route serves.
 var ErrUnknownModel = errors.New("router: unknown model")
 
-// Route is the set of targets that serve one model name.
+// Route is the set of targets that serve one model name, and how to choose among them.
 type Route struct {
 	Name        string
 	Targets     []*provider.Target
 	totalWeight int
+
+	tiers       [][]*member // by priority, tier 1 first
+	strategy    strategy
+	fallbacks   []*Route
+	maxAttempts int
+	timeout     time.Duration
+	policy      *config.Routing
+	next        atomic.Uint64 // round-robin position
 }
 
-func (r *Route) add(t *provider.Target) {
+func newRoute(name string, m config.Model, policy *config.Routing) *Route {
+	s, ok := strategies[m.Strategy]
+	if !ok {
+		s = weightedOrder
+	}
+	return &Route{Name: name, strategy: s, maxAttempts: max(m.MaxAttempts, 1), timeout: m.Timeout, policy: policy}
+}
+
+func (r *Route) add(t *provider.Target, tier int) {
 	r.Targets = append(r.Targets, t)
 	r.totalWeight += t.Weight
+	m := &member{target: t, route: r, tier: tier}
+	i, found := slices.BinarySearchFunc(r.tiers, tier, func(ms []*member, tier int) int { return ms[0].tier - tier })
+	if found {
+		r.tiers[i] = append(r.tiers[i], m)
+	} else {
+		r.tiers = slices.Insert(r.tiers, i, []*member{m})
+	}
 }
 
-// Pick chooses a target with probability proportional to its weight. math/rand/v2's global
-// source is per-thread and lock-free, so concurrent requests do not contend here.
+// Pick chooses one target with probability proportional to its weight, ignoring tiers and
+// state; for endpoints that make a single attempt.
 func (r *Route) Pick() *provider.Target {
 	if len(r.Targets) == 1 {
 		return r.Targets[0]
@@ -48,8 +75,10 @@ func (t *Table) Resolve(model string) (*Route, error) {
 	}
 	if name, upstream, ok := strings.Cut(model, "/"); ok && upstream != "" {
 		if acc, ok := t.providers[name]; ok {
-			r := &Route{Name: model}
-			r.add(acc.target(upstream, 1))
+			// A direct route is built per request: its targets keep no cooldown or latency
+			// history. Declare a model alias to get them.
+			r := newRoute(model, config.Model{MaxAttempts: t.policy.directAttempts}, &t.policy.Routing)
+			r.add(acc.target(upstream, 1), 1)
 			return r, nil
 		}
 	}

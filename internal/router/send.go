@@ -12,83 +12,110 @@ import (
 	"github.com/sluicehq/sluice/internal/provider"
 )
 
-// Result says where a request went.
-type Result struct {
-	Target   *provider.Target
-	Attempts int
+// Chat sends a non-streaming chat request along the route's plan.
+func (t *Table) Chat(ctx context.Context, r *Route, req *api.ChatRequest) (*api.ChatResponse, Result, error) {
+	var res Result
+	var out *api.ChatResponse
+	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
+		var err error
+		out, err = chatOnce(ctx, m.target, req)
+		return err
+	})
+	return out, res, err
 }
 
-// Chat sends a non-streaming chat request to the route's chosen target.
-func (t *Table) Chat(ctx context.Context, r *Route, req *api.ChatRequest) (*api.ChatResponse, Result, error) {
-	target := r.Pick()
-	res := Result{Target: target, Attempts: 1}
+func chatOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest) (*api.ChatResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
 	defer cancel()
 	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
 	if err != nil {
-		return nil, res, translationError(err)
+		return nil, translationError(err)
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
-		return nil, res, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	out, err := target.Adapter.DecodeChatResponse(resp)
 	if err != nil {
-		return nil, res, transportError(ctx, target, err)
+		return nil, transportError(ctx, target, err)
 	}
-	return out, res, nil
+	return out, nil
 }
 
-// ChatStream opens a streaming chat request. It returns once the provider has answered with
-// its headers; the stream's chunks are read by the caller, and Close ends the request.
+// ChatStream opens a streaming chat request. It returns once the first chunk has arrived, so
+// that a provider failing before its first chunk — an error status, a hang, an error event —
+// can still fall back to the next target while the client has received nothing. The caller
+// reads the rest and Close ends the request.
 func (t *Table) ChatStream(ctx context.Context, r *Route, req *api.ChatRequest) (provider.Stream, Result, error) {
-	target := r.Pick()
-	res := Result{Target: target, Attempts: 1}
+	var res Result
+	var out provider.Stream
+	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
+		var err error
+		out, err = streamOnce(ctx, m.target, req)
+		return err
+	})
+	return out, res, err
+}
+
+func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest) (provider.Stream, error) {
 	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
 	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
 	if err != nil {
 		cancel()
-		return nil, res, translationError(err)
+		return nil, translationError(err)
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
 		cancel()
-		return nil, res, err
+		return nil, err
 	}
 	s, err := target.Adapter.DecodeChatStream(resp)
 	if err != nil {
 		resp.Body.Close()
 		cancel()
-		return nil, res, transportError(ctx, target, err)
+		return nil, transportError(ctx, target, err)
 	}
-	return &timedStream{Stream: s, ctx: ctx, target: target, cancel: cancel}, res, nil
+	ts := &timedStream{Stream: s, ctx: ctx, target: target, cancel: cancel}
+	first, err := ts.Next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		ts.Close()
+		if ae := (*api.Error)(nil); errors.As(err, &ae) && ae.Code == "stream_interrupted" {
+			ae.Retryable = true // nothing reached the client yet, so another target may serve it
+		}
+		return nil, err
+	}
+	ts.first, ts.firstErr, ts.peeked = first, err, true
+	return ts, nil
 }
 
-// Embeddings sends an embeddings request to the route's chosen target.
+// Embeddings sends an embeddings request along the route's plan.
 func (t *Table) Embeddings(ctx context.Context, r *Route, req *api.EmbeddingsRequest) (*api.EmbeddingsResponse, Result, error) {
-	target := r.Pick()
-	res := Result{Target: target, Attempts: 1}
-	emb := t.embeddingsAdapter(target)
-	if emb == nil {
-		return nil, res, api.Errorf("unsupported_endpoint", "provider %q (%s) does not offer embeddings", target.Provider, target.Adapter.Type())
-	}
-	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
-	defer cancel()
-	httpReq, err := emb.NewEmbeddingsRequest(ctx, target, req)
-	if err != nil {
-		return nil, res, translationError(err)
-	}
-	resp, err := send(ctx, target, httpReq)
-	if err != nil {
-		return nil, res, err
-	}
-	defer resp.Body.Close()
-	out, err := emb.DecodeEmbeddingsResponse(resp)
-	if err != nil {
-		return nil, res, transportError(ctx, target, err)
-	}
-	return out, res, nil
+	var res Result
+	var out *api.EmbeddingsResponse
+	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
+		emb := t.embeddingsAdapter(m.target)
+		if emb == nil {
+			return api.Errorf("unsupported_endpoint", "provider %q (%s) does not offer embeddings", m.target.Provider, m.target.Adapter.Type())
+		}
+		ctx, cancel := context.WithTimeout(ctx, m.target.Timeout)
+		defer cancel()
+		httpReq, err := emb.NewEmbeddingsRequest(ctx, m.target, req)
+		if err != nil {
+			return translationError(err)
+		}
+		resp, err := send(ctx, m.target, httpReq)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		out, err = emb.DecodeEmbeddingsResponse(resp)
+		if err != nil {
+			return transportError(ctx, m.target, err)
+		}
+		return nil
+	})
+	return out, res, err
 }
 
 // send performs the HTTP exchange and turns every failure into an *api.Error, except the
@@ -125,15 +152,24 @@ func transportError(ctx context.Context, target *provider.Target, err error) err
 	return api.NewError("upstream_unreachable", fmt.Sprintf("provider %q could not be reached", target.Provider), err)
 }
 
-// timedStream ties the request's timeout context to the stream's lifetime.
+// timedStream ties the request's timeout context to the stream's lifetime and replays the
+// chunk read ahead by streamOnce.
 type timedStream struct {
 	provider.Stream
 	ctx    context.Context
 	target *provider.Target
 	cancel context.CancelFunc
+
+	peeked   bool
+	first    *api.ChatChunk
+	firstErr error
 }
 
 func (s *timedStream) Next() (*api.ChatChunk, error) {
+	if s.peeked {
+		s.peeked = false
+		return s.first, s.firstErr
+	}
 	c, err := s.Stream.Next()
 	if err != nil && !errors.Is(err, io.EOF) && errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
 		// The body read fails in several ways once the deadline hits; the deadline is the cause.
