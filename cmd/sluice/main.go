@@ -68,7 +68,25 @@ func serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go reloadOnHangup(ctx, a, log)
 	return a.Run(ctx)
+}
+
+// reloadOnHangup reloads the configuration on SIGHUP, the Unix convention for daemons.
+func reloadOnHangup(ctx context.Context, a *app.App, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := a.Reload(); err != nil {
+				log.Error("reload failed; keeping the running configuration", "err", err)
+			}
+		}
+	}
 }
 
 func validate(args []string) error {

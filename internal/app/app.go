@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
@@ -44,6 +45,9 @@ type App struct {
 	ln     net.Listener
 	log    *slog.Logger
 	source string
+
+	configPath string     // the file to reload; empty when configured from the environment
+	reloadMu   sync.Mutex // one reload at a time (SIGHUP and the file watcher may race)
 }
 
 // New loads configuration and builds the gateway.
@@ -57,10 +61,14 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, source: describeSource(src)}
+	if src != nil {
+		a.configPath = src.File
+	}
 	if opts.Demo {
-		if a.mock, err = startDemo(cfg); err != nil {
+		if a.mock, err = startDemo(); err != nil {
 			return nil, err
 		}
+		addDemo(cfg, a.mock.URL())
 	}
 	if opts.Listen != "" {
 		cfg.Server.Listen = opts.Listen
@@ -123,8 +131,13 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	defer a.closeMock()
-	defer a.gw.Snapshot().Routes.Close()
+	defer func() { a.gw.Snapshot().Routes.Close() }()
 	a.logStart()
+	if a.configPath != "" {
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		go a.watchConfig(watchCtx, configPollInterval)
+	}
 	err := a.srv.Serve(ctx, a.ln)
 	a.log.Info("stopped")
 	return err

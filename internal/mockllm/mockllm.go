@@ -18,9 +18,14 @@ import (
 // Options are the server-wide defaults; every request may override them with knobs.
 type Options struct {
 	Latency, TTFT, TokenDelay time.Duration
-	Tokens                    int          // completion tokens per choice; 16 when 0
-	APIKey                    string       // when non-empty, require "Authorization: Bearer <APIKey>"
-	Logger                    *slog.Logger // may be nil
+	Tokens                    int // completion tokens per choice; 16 when 0
+	// APIKey, when non-empty, is required in each API's own way: Authorization: Bearer
+	// (OpenAI), x-api-key (Anthropic), x-goog-api-key or ?key= (Gemini), api-key (Azure).
+	APIKey string
+	// AWSAccessKeyID and AWSSecretAccessKey, when set, make Bedrock routes verify each
+	// request's SigV4 signature against them.
+	AWSAccessKeyID, AWSSecretAccessKey string
+	Logger                             *slog.Logger // may be nil
 }
 
 // Server is the mock provider. It implements http.Handler and is safe for concurrent use.
@@ -124,18 +129,18 @@ func isCanceled(err error) bool {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	s.rec.add(r, body)
-	var f wireFormat = openaiFormat{} // the only wire format so far; others will be chosen by route
+	api := apiFor(r)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return f.writeError(w, failure{Status: http.StatusRequestEntityTooLarge,
+			return api.writeError(w, failure{Status: http.StatusRequestEntityTooLarge,
 				Message: fmt.Sprintf("Request body exceeds %d bytes.", maxBodyBytes)})
 		}
 		return fmt.Errorf("read body: %w", errClientGone)
 	}
-	if !s.authorized(r) {
-		return f.writeError(w, unauthorized(r))
+	if failed, ok := api.authorize(s, r, body); !ok {
+		return api.writeError(w, failed)
 	}
-	return s.route(w, r, body)
+	return api.serve(s, w, r, body)
 }
 
 // wait sleeps for d, or until ctx ends.
