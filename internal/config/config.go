@@ -16,6 +16,7 @@ type Config struct {
 	Providers map[string]Provider `yaml:"providers"`
 	Models    []Model             `yaml:"models"`
 	Routing   Routing             `yaml:"routing"`
+	Rules     []Rule              `yaml:"rules"`
 }
 
 // Server configures the HTTP listener.
@@ -81,6 +82,29 @@ type Model struct {
 	// Timeout is the total deadline of a request across all attempts; 0 means each target's
 	// provider timeout only. The x-sluice-timeout header overrides it per request.
 	Timeout time.Duration `yaml:"timeout"`
+	// TTFTTimeout bounds, per attempt, the wait for a stream's first chunk; a target that
+	// misses it counts as failed and the next is tried. 0 means no bound of its own.
+	TTFTTimeout time.Duration `yaml:"ttft_timeout"`
+}
+
+// Rule sends matching requests to another model. Rules are checked in order; the first whose
+// conditions all hold applies.
+type Rule struct {
+	Name  string    `yaml:"name"`
+	Match RuleMatch `yaml:"match"`
+	// Model is the model name (alias or provider/model) the request is sent to.
+	Model string `yaml:"model"`
+}
+
+// RuleMatch lists a rule's conditions; empty ones always hold.
+type RuleMatch struct {
+	// Models are requested model names, any of which matches.
+	Models []string `yaml:"models"`
+	// Headers must all be present with exactly these values.
+	Headers map[string]string `yaml:"headers"`
+	// MinPromptTokens matches requests whose prompt is estimated (4 characters per token)
+	// at this size or more, e.g. to send long documents to a long-context model.
+	MinPromptTokens int `yaml:"min_prompt_tokens"`
 }
 
 // Target is one provider model serving an alias.

@@ -52,8 +52,8 @@ func (c *Config) Validate(src *Source) Problems {
 		if m.MaxAttempts < 1 || m.MaxAttempts > 10 {
 			ps.Add(src, path+".max_attempts", "must be between 1 and 10")
 		}
-		if m.Timeout < 0 {
-			ps.Add(src, path+".timeout", "must not be negative")
+		if m.Timeout < 0 || m.TTFTTimeout < 0 {
+			ps.Add(src, path, "timeouts must not be negative")
 		}
 		for j, t := range m.Targets {
 			tpath := fmt.Sprintf("%s.targets[%d]", path, j)
@@ -80,6 +80,17 @@ func (c *Config) Validate(src *Source) Problems {
 			case seen[fb] == 0:
 				ps.Add(src, fpath, "unknown model %q", fb)
 			}
+		}
+	}
+	for i, r := range c.Rules {
+		path := fmt.Sprintf("rules[%d]", i)
+		if r.Model == "" {
+			ps.Add(src, path+".model", "is required")
+		} else if seen[r.Model] == 0 && !strings.Contains(r.Model, "/") {
+			ps.Add(src, path+".model", "unknown model %q (an alias or provider/model)", r.Model)
+		}
+		if r.Match.MinPromptTokens < 0 {
+			ps.Add(src, path+".match.min_prompt_tokens", "must not be negative")
 		}
 	}
 	if c.Routing.CooldownFailures < 1 {

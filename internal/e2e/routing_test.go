@@ -265,3 +265,65 @@ func TestModelHeaderSwitchesModel(t *testing.T) {
 		t.Errorf("X-Sluice-Model response header = %q, want other-model", got)
 	}
 }
+
+func TestRoutingRules(t *testing.T) {
+	g := start(t, routingConfig(map[string]string{"cheap": "", "premium": "", "long": ""}, `
+  - name: chat
+    targets: [{provider: cheap, model: m}]
+  - name: best
+    targets: [{provider: premium, model: m}]
+rules:
+  - name: priority-traffic
+    match: {models: [chat], headers: {x-priority: high}}
+    model: best
+  - name: long-prompts
+    match: {min_prompt_tokens: 1000}
+    model: long/big-context
+`), time.Minute)
+	client := g.client()
+	for _, tc := range []struct {
+		name, provider, rule string
+		opts                 []option.RequestOption
+		prompt               string
+	}{
+		{"no rule", "cheap", "", nil, "short"},
+		{"header rule", "premium", "priority-traffic", []option.RequestOption{option.WithHeader("X-Priority", "high")}, "short"},
+		{"other header value", "cheap", "", []option.RequestOption{option.WithHeader("X-Priority", "low")}, "short"},
+		{"prompt size rule", "long", "long-prompts", nil, strings.Repeat("lorem ipsum ", 400)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var resp *http.Response
+			params := userMsg(tc.prompt)
+			params.Model = "chat"
+			if _, err := client.Chat.Completions.New(context.Background(), params, append(tc.opts, option.WithResponseInto(&resp))...); err != nil {
+				t.Fatal(err)
+			}
+			if p, r := resp.Header.Get("X-Sluice-Provider"), resp.Header.Get("X-Sluice-Rule"); p != tc.provider || r != tc.rule {
+				t.Errorf("served by %q under rule %q, want %q under %q", p, r, tc.provider, tc.rule)
+			}
+		})
+	}
+}
+
+func TestRoutingTTFTTimeoutFallsBack(t *testing.T) {
+	g := start(t, routingConfig(map[string]string{"sluggish": "x-mock-ttft: 2s", "good": ""}, `
+  - name: chain
+    ttft_timeout: 300ms
+    targets: [{provider: sluggish, model: m, priority: 1}, {provider: good, model: m, priority: 2}]
+`), time.Minute)
+	client := g.client()
+	params := userMsg("x")
+	params.Model = "chain"
+	var resp *http.Response
+	stream := client.Chat.Completions.NewStreaming(context.Background(), params, option.WithResponseInto(&resp))
+	n := 0
+	for stream.Next() {
+		n++
+	}
+	if err := stream.Err(); err != nil || n == 0 {
+		t.Fatalf("stream: %d chunks, %v", n, err)
+	}
+	if got := resp.Header.Get("X-Sluice-Provider"); got != "good" {
+		t.Errorf("served by %q, want good after the first target missed its TTFT", got)
+	}
+}

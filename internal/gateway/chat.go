@@ -21,7 +21,11 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
-	route, err := snap.Routes.Resolve(req.Model)
+	model, rule := snap.Routes.Rewrite(req.Model, r.Header, &req)
+	if rule != "" {
+		w.Header().Set("X-Sluice-Rule", rule)
+	}
+	route, err := snap.Routes.Resolve(model)
 	if err != nil {
 		return err
 	}

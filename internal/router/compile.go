@@ -22,6 +22,7 @@ import (
 // it without locks; a reload builds a new one and swaps it whole.
 type Table struct {
 	policy     tablePolicy
+	rules      []rule
 	aliases    map[string]*Route
 	providers  map[string]*account
 	models     []api.Model
@@ -53,7 +54,7 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 	// created is when this gateway's model list came to be; there is no better date for an alias.
 	created := time.Now().Unix()
 	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{},
-		policy: tablePolicy{Routing: cfg.Routing, directAttempts: 2}}
+		policy: tablePolicy{Routing: cfg.Routing, directAttempts: 2}, rules: compileRules(cfg.Rules)}
 	for _, name := range sortedNames(cfg.Providers) {
 		acc, problems := compileProvider(name, cfg.Providers[name], src, reg, o)
 		ps = append(ps, problems...)

@@ -27,6 +27,7 @@ type Route struct {
 	fallbacks   []*Route
 	maxAttempts int
 	timeout     time.Duration
+	ttftTimeout time.Duration
 	policy      *config.Routing
 	next        atomic.Uint64 // round-robin position
 }
@@ -36,7 +37,8 @@ func newRoute(name string, m config.Model, policy *config.Routing) *Route {
 	if !ok {
 		s = weightedOrder
 	}
-	return &Route{Name: name, strategy: s, maxAttempts: max(m.MaxAttempts, 1), timeout: m.Timeout, policy: policy}
+	return &Route{Name: name, strategy: s, maxAttempts: max(m.MaxAttempts, 1), timeout: m.Timeout,
+		ttftTimeout: m.TTFTTimeout, policy: policy}
 }
 
 func (r *Route) add(t *provider.Target, tier int) {

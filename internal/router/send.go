@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/provider"
@@ -52,38 +54,53 @@ func (t *Table) ChatStream(ctx context.Context, r *Route, req *api.ChatRequest) 
 	var out provider.Stream
 	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
 		var err error
-		out, err = streamOnce(ctx, m.target, req)
+		out, err = streamOnce(ctx, m.target, req, r.ttftTimeout)
 		return err
 	})
 	return out, res, err
 }
 
-func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest) (provider.Stream, error) {
+func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest, ttft time.Duration) (provider.Stream, error) {
 	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
+	var ttftMissed atomic.Bool
+	if ttft > 0 {
+		// Cancel the attempt unless its first chunk arrives in time.
+		timer := time.AfterFunc(ttft, func() { ttftMissed.Store(true); cancel() })
+		defer timer.Stop()
+	}
+	fail := func(err error) (provider.Stream, error) {
+		cancel()
+		if ttftMissed.Load() {
+			return nil, api.NewError("upstream_timeout",
+				fmt.Sprintf("provider %q sent no first chunk within %s", target.Provider, ttft), err)
+		}
+		return nil, err
+	}
 	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
 	if err != nil {
-		cancel()
-		return nil, translationError(err)
+		return fail(translationError(err))
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
-		cancel()
-		return nil, err
+		return fail(err)
 	}
 	s, err := target.Adapter.DecodeChatStream(resp)
 	if err != nil {
 		resp.Body.Close()
-		cancel()
-		return nil, transportError(ctx, target, err)
+		return fail(transportError(ctx, target, err))
 	}
 	ts := &timedStream{Stream: s, ctx: ctx, target: target, cancel: cancel}
 	first, err := ts.Next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		ts.Close()
+		ts.Stream.Close()
 		if ae := (*api.Error)(nil); errors.As(err, &ae) && ae.Code == "stream_interrupted" {
 			ae.Retryable = true // nothing reached the client yet, so another target may serve it
 		}
-		return nil, err
+		return fail(err)
+	}
+	if ttftMissed.Load() { // the timer fired just as the chunk arrived
+		ts.Stream.Close()
+		return fail(context.Canceled)
 	}
 	ts.first, ts.firstErr, ts.peeked = first, err, true
 	return ts, nil
