@@ -14,7 +14,7 @@ import (
 
 func registry() *provider.Registry { return provider.NewRegistry(openai.Format()) }
 
-func compile(t *testing.T, yaml string) *Table {
+func compile(t testing.TB, yaml string) *Table {
 	t.Helper()
 	cfg, src, err := config.Parse([]byte(yaml), "t.yaml", func(string) (string, bool) { return "", false })
 	if err != nil {
