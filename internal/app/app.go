@@ -46,8 +46,9 @@ type App struct {
 	log    *slog.Logger
 	source string
 
-	configPath string     // the file to reload; empty when configured from the environment
-	reloadMu   sync.Mutex // one reload at a time (SIGHUP and the file watcher may race)
+	configPath     string     // the file to reload; empty when configured from the environment
+	listenOverride string     // --listen, which a reload must not report as a change
+	reloadMu       sync.Mutex // one reload at a time (SIGHUP and the file watcher may race)
 }
 
 // New loads configuration and builds the gateway.
@@ -71,7 +72,7 @@ func New(opts Options) (*App, error) {
 		addDemo(cfg, a.mock.URL())
 	}
 	if opts.Listen != "" {
-		cfg.Server.Listen = opts.Listen
+		cfg.Server.Listen, a.listenOverride = opts.Listen, opts.Listen
 	}
 	table, err := router.Compile(cfg, src, Registry())
 	if err != nil {

@@ -35,6 +35,9 @@ func (a *App) Reload() error {
 	if a.mock != nil {
 		addDemo(cfg, a.mock.URL())
 	}
+	if a.listenOverride != "" {
+		cfg.Server.Listen = a.listenOverride
+	}
 	table, err := router.Compile(cfg, src, Registry())
 	if err != nil {
 		return err
