@@ -67,7 +67,7 @@ type ErrorCode struct {
 var Codes = []ErrorCode{
 	{"invalid_json", http.StatusBadRequest, "invalid_request_error", false, "The body is not valid JSON or a field has the wrong type."},
 	{"invalid_request", http.StatusBadRequest, "invalid_request_error", false, "A required field is missing or a value is out of range."},
-	{"request_too_large", http.StatusRequestEntityTooLarge, "invalid_request_error", false, "The body exceeds server.max_body_bytes."},
+	{"request_too_large", http.StatusRequestEntityTooLarge, "invalid_request_error", false, "The body exceeds server.max_body_bytes (server.max_upload_bytes for audio uploads)."},
 	{"model_not_found", http.StatusNotFound, "invalid_request_error", false, "The model is neither a configured alias nor provider/model of a configured provider."},
 	{"not_found", http.StatusNotFound, "invalid_request_error", false, "No such endpoint."},
 	{"method_not_allowed", http.StatusMethodNotAllowed, "invalid_request_error", false, "The endpoint exists but not for this HTTP method."},

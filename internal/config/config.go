@@ -25,6 +25,9 @@ type Server struct {
 	Listen string `yaml:"listen"`
 	// MaxBodyBytes caps request bodies; larger ones get a 413. Default 4 MiB.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+	// MaxUploadBytes caps multipart uploads (audio transcriptions); larger ones get a 413.
+	// Default 25 MiB, OpenAI's own limit on audio files.
+	MaxUploadBytes ByteSize `yaml:"max_upload_bytes"`
 	// ReadHeaderTimeout bounds slow-header clients. Default 10s.
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	// IdleTimeout closes idle keep-alive connections. Default 120s.
@@ -136,6 +139,7 @@ type Routing struct {
 const (
 	DefaultListen              = ":8080"
 	DefaultMaxBodyBytes        = 4 << 20
+	DefaultMaxUploadBytes      = 25 << 20
 	DefaultReadHeaderTimeout   = 10 * time.Second
 	DefaultIdleTimeout         = 120 * time.Second
 	DefaultShutdownTimeout     = 30 * time.Second
@@ -149,6 +153,7 @@ func (c *Config) ApplyDefaults() {
 	s := &c.Server
 	setDefault(&s.Listen, DefaultListen)
 	setDefault(&s.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&s.MaxUploadBytes, DefaultMaxUploadBytes)
 	setDefault(&s.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	setDefault(&s.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&s.ShutdownTimeout, DefaultShutdownTimeout)

@@ -14,6 +14,9 @@ func (c *Config) Validate(src *Source) Problems {
 	if c.Server.MaxBodyBytes <= 0 {
 		ps.Add(src, "server.max_body_bytes", "must be > 0")
 	}
+	if c.Server.MaxUploadBytes <= 0 {
+		ps.Add(src, "server.max_upload_bytes", "must be > 0")
+	}
 	for _, name := range sortedKeys(c.Providers) {
 		p := c.Providers[name]
 		path := "providers." + name

@@ -20,6 +20,8 @@ import (
 type Snapshot struct {
 	Routes       *router.Table
 	MaxBodyBytes int64
+	// MaxUploadBytes caps multipart uploads (audio transcriptions); zero means the default.
+	MaxUploadBytes int64
 }
 
 // Gateway serves the OpenAI-compatible API.
@@ -46,9 +48,13 @@ func (g *Gateway) Snapshot() *Snapshot { return g.snapshot.Load() }
 func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/chat/completions", g.handle(g.chat))
 	mux.Handle("POST /v1/embeddings", g.handle(g.embeddings))
+	mux.Handle("POST /v1/images/generations", g.handle(g.images))
+	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.transcription))
+	mux.Handle("POST /v1/audio/speech", g.handle(g.speech))
 	mux.Handle("GET /v1/models", g.handle(g.listModels))
 	mux.Handle("GET /v1/models/{id...}", g.handle(g.getModel))
-	for _, path := range []string{"/v1/chat/completions", "/v1/embeddings", "/v1/models"} {
+	for _, path := range []string{"/v1/chat/completions", "/v1/embeddings", "/v1/images/generations",
+		"/v1/audio/transcriptions", "/v1/audio/speech", "/v1/models"} {
 		mux.Handle(path, g.handle(methodNotAllowed))
 	}
 	mux.Handle("/", g.handle(notFound))

@@ -25,6 +25,22 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) erro
 		if want = http.MethodPost; r.Method == want {
 			return s.embeddings(w, r, body)
 		}
+	case path == "/v1/images/generations":
+		if want = http.MethodPost; r.Method == want {
+			return s.imageGenerations(w, r, body, "")
+		}
+	case strings.HasPrefix(path, imageFilesPath):
+		if want = http.MethodGet; r.Method == want {
+			return s.imageFile(w, path[len(imageFilesPath):])
+		}
+	case path == "/v1/audio/transcriptions":
+		if want = http.MethodPost; r.Method == want {
+			return s.transcriptions(w, r, body, "")
+		}
+	case path == "/v1/audio/speech":
+		if want = http.MethodPost; r.Method == want {
+			return s.speech(w, r, body, "")
+		}
 	case path == "/v1/models":
 		if want = http.MethodGet; r.Method == want {
 			return s.listModels(w, r)

@@ -1,4 +1,4 @@
-package openai
+package openaiwire
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 )
 
 // DecodeChatStream reads an SSE stream of chat.completion.chunk events ending in [DONE].
-func (Adapter) DecodeChatStream(resp *http.Response) (provider.Stream, error) {
+func DecodeChatStream(resp *http.Response) (provider.Stream, error) {
 	return &stream{body: resp.Body, events: sse.NewReader(resp.Body)}, nil
 }
 
@@ -54,7 +54,7 @@ func (s *stream) Next() (*api.ChatChunk, error) {
 		if err := jsonx.Unmarshal(data, &s.chunk); err != nil {
 			s.done = true
 			return nil, api.NewError("stream_interrupted", "the provider sent a malformed stream chunk",
-				fmt.Errorf("openai: decode chunk: %w", err))
+				fmt.Errorf("openaiwire: decode chunk: %w", err))
 		}
 		return &s.chunk, nil
 	}
@@ -70,14 +70,14 @@ func interrupted(err error) error {
 		// Not wrapping io.EOF itself: callers read io.EOF as a clean end.
 		return api.NewError("stream_interrupted", "the provider's stream ended before [DONE]", io.ErrUnexpectedEOF)
 	}
-	return api.NewError("stream_interrupted", "the connection to the provider broke mid-stream", fmt.Errorf("openai: read stream: %w", err))
+	return api.NewError("stream_interrupted", "the connection to the provider broke mid-stream", fmt.Errorf("openaiwire: read stream: %w", err))
 }
 
 // streamError maps an in-stream error event, keeping the provider's type and message.
 func streamError(data []byte) error {
 	var body errorBody
 	if err := jsonx.Unmarshal(data, &body); err != nil || body.Error.Message == "" {
-		return api.NewError("upstream_error", "the provider reported an error mid-stream", fmt.Errorf("openai: stream error event: %s", truncate(data)))
+		return api.NewError("upstream_error", "the provider reported an error mid-stream", fmt.Errorf("openaiwire: stream error event: %s", truncate(data)))
 	}
 	e := body.toAPIError(http.StatusBadGateway)
 	e.Retryable = false

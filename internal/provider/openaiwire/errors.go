@@ -1,4 +1,4 @@
-package openai
+package openaiwire
 
 import (
 	"bytes"
@@ -26,7 +26,13 @@ type errorBody struct {
 
 func (b *errorBody) toAPIError(status int) *api.Error {
 	typ := b.Error.Type
-	if typ == "" {
+	switch {
+	case typ != "":
+	case status >= 400 && status < 500 && status != http.StatusTooManyRequests:
+		// Azure's own errors (content filter, missing deployment) carry no type; a client
+		// error still reads as one.
+		typ = "invalid_request_error"
+	default:
 		typ = "upstream_error"
 	}
 	return &api.Error{
@@ -40,7 +46,7 @@ func (b *errorBody) toAPIError(status int) *api.Error {
 
 // DecodeError reads a non-2xx response. The provider's type, code and message reach the
 // client; its status is mapped by api.UpstreamStatus.
-func (Adapter) DecodeError(resp *http.Response) *api.Error {
+func DecodeError(resp *http.Response) *api.Error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	status := api.UpstreamStatus(resp.StatusCode)
 	var e *api.Error
@@ -56,7 +62,7 @@ func (Adapter) DecodeError(resp *http.Response) *api.Error {
 		e.Type, e.Code = "server_error", "upstream_auth_error"
 		e.Message = "the provider rejected the gateway's credentials: " + e.Message
 	}
-	e.Err = fmt.Errorf("openai: upstream status %d: %s", resp.StatusCode, truncate(raw))
+	e.Err = fmt.Errorf("openaiwire: upstream status %d: %s", resp.StatusCode, truncate(raw))
 	e.Retryable = api.RetryableStatus(resp.StatusCode)
 	e.RetryAfter = retryAfter(resp.Header)
 	return e
