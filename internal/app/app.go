@@ -16,6 +16,10 @@ import (
 	"github.com/sluicehq/sluice/internal/gateway"
 	"github.com/sluicehq/sluice/internal/mockllm"
 	"github.com/sluicehq/sluice/internal/provider"
+	"github.com/sluicehq/sluice/internal/provider/anthropic"
+	"github.com/sluicehq/sluice/internal/provider/azure"
+	"github.com/sluicehq/sluice/internal/provider/bedrock"
+	"github.com/sluicehq/sluice/internal/provider/gemini"
 	"github.com/sluicehq/sluice/internal/provider/openai"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/server"
@@ -25,6 +29,10 @@ import (
 func Registry() *provider.Registry {
 	return provider.NewRegistry(
 		openai.Format(),
+		azure.Format(),
+		anthropic.Format(),
+		gemini.Format(),
+		bedrock.Format(),
 	)
 }
 
@@ -79,7 +87,8 @@ func New(opts Options) (*App, error) {
 		a.closeMock()
 		return nil, err
 	}
-	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes)}, log)
+	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log)
 	a.srv = server.New(cfg.Server, log, a.gw)
 	return a, nil
 }

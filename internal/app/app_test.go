@@ -52,3 +52,14 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestREADMECapabilityMatrix keeps the README's matrix generated from the adapters.
+func TestREADMECapabilityMatrix(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := CapabilityMatrix(); !strings.Contains(string(readme), want) {
+		t.Errorf("README.md's compatibility matrix is out of date; replace it with:\n\n%s", want)
+	}
+}

@@ -42,7 +42,8 @@ func (a *App) Reload() error {
 	if err != nil {
 		return err
 	}
-	old := a.gw.Swap(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes)})
+	old := a.gw.Swap(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)})
 	// In-flight requests keep their connections; only idle ones of the old pools close now.
 	old.Routes.Close()
 	if cfg.Server != a.cfg.Server {

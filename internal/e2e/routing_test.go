@@ -327,3 +327,30 @@ func TestRoutingTTFTTimeoutFallsBack(t *testing.T) {
 		t.Errorf("served by %q, want good after the first target missed its TTFT", got)
 	}
 }
+
+func TestRoutingTimeoutCoversTheWholeStream(t *testing.T) {
+	g := start(t, routingConfig(map[string]string{"p": ""}, `
+  - name: bounded
+    timeout: 2s
+    targets: [{provider: p, model: m}]
+`), time.Minute)
+	client := g.client()
+	params := userMsg("[[mock tokens=5 token_delay=100ms]]")
+	params.Model = "bounded"
+	stream := client.Chat.Completions.NewStreaming(context.Background(), params)
+	n := 0
+	for stream.Next() {
+		n++
+	}
+	// A 2s route deadline must not end a 0.5s stream when the first chunk has been relayed.
+	if err := stream.Err(); err != nil || n < 6 {
+		t.Fatalf("stream under a route timeout: %d chunks, err %v", n, err)
+	}
+	params.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage("[[mock tokens=50 token_delay=100ms]]")}
+	stream = client.Chat.Completions.NewStreaming(context.Background(), params)
+	for stream.Next() {
+	}
+	if stream.Err() == nil {
+		t.Fatalf("a 5s stream outlived its route's 2s deadline")
+	}
+}

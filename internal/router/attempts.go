@@ -25,12 +25,9 @@ type attempt func(ctx context.Context, m *member) error
 // attempt, the route's attempt budget is spent or the deadline passes. A different target is
 // tried at once; the same target again only after an exponential, jittered backoff that a
 // provider's retry-after may lengthen.
+//
+// The route's total timeout is the caller's to apply, with deadline: a stream outlives do.
 func (r *Route) do(ctx context.Context, res *Result, try attempt) error {
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
-	}
 	plan := r.plan(time.Now())
 	tries := make(map[*member]int, len(plan))
 	var lastErr error
@@ -78,6 +75,15 @@ func (r *Route) do(ctx context.Context, res *Result, try attempt) error {
 		}
 	}
 	return lastErr
+}
+
+// deadline applies the route's total timeout, which covers every attempt and, for streams,
+// the relay of the answer: cancel it when the response is done.
+func (r *Route) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.timeout > 0 {
+		return context.WithTimeout(ctx, r.timeout)
+	}
+	return ctx, func() {}
 }
 
 // backoff is the wait before the n-th retry of one target. A retry-after longer than the

@@ -16,6 +16,8 @@ import (
 
 // Chat sends a non-streaming chat request along the route's plan.
 func (t *Table) Chat(ctx context.Context, r *Route, req *api.ChatRequest) (*api.ChatResponse, Result, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	var res Result
 	var out *api.ChatResponse
 	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
@@ -50,6 +52,7 @@ func chatOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest
 // can still fall back to the next target while the client has received nothing. The caller
 // reads the rest and Close ends the request.
 func (t *Table) ChatStream(ctx context.Context, r *Route, req *api.ChatRequest) (provider.Stream, Result, error) {
+	ctx, cancel := r.deadline(ctx)
 	var res Result
 	var out provider.Stream
 	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
@@ -57,7 +60,23 @@ func (t *Table) ChatStream(ctx context.Context, r *Route, req *api.ChatRequest) 
 		out, err = streamOnce(ctx, m.target, req, r.ttftTimeout)
 		return err
 	})
-	return out, res, err
+	if err != nil {
+		cancel()
+		return nil, res, err
+	}
+	return &closeStream{Stream: out, cancel: cancel}, res, nil
+}
+
+// closeStream ends the route's deadline with the stream.
+type closeStream struct {
+	provider.Stream
+	cancel context.CancelFunc
+}
+
+func (s *closeStream) Close() error {
+	err := s.Stream.Close()
+	s.cancel()
+	return err
 }
 
 func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest, ttft time.Duration) (provider.Stream, error) {
@@ -108,6 +127,8 @@ func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatReque
 
 // Embeddings sends an embeddings request along the route's plan.
 func (t *Table) Embeddings(ctx context.Context, r *Route, req *api.EmbeddingsRequest) (*api.EmbeddingsResponse, Result, error) {
+	ctx, cancel := r.deadline(ctx)
+	defer cancel()
 	var res Result
 	var out *api.EmbeddingsResponse
 	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {

@@ -88,14 +88,14 @@ func runCase(t *testing.T, file string, target *provider.Target) {
 	switch {
 	case sections["upstream.stream"] != nil:
 		resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/event-stream"}},
-			Body: io.NopCloser(bytes.NewReader(sections["upstream.stream"]))}
+			Body: io.NopCloser(bytes.NewReader(sections["upstream.stream"])), Request: httpReq}
 		check(t, ar, "openai.stream", relay(t, target.Adapter, resp))
 	case sections["upstream.response.json"] != nil:
 		var up UpstreamResponse
 		if err := json.Unmarshal(sections["upstream.response.json"], &up); err != nil {
 			t.Fatalf("upstream.response.json: %v", err)
 		}
-		resp := &http.Response{StatusCode: up.Status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(up.Body))}
+		resp := &http.Response{StatusCode: up.Status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(up.Body)), Request: httpReq}
 		for k, v := range up.Headers {
 			resp.Header.Set(k, v)
 		}
