@@ -62,12 +62,12 @@ func serve(args []string) error {
 		return err
 	}
 	opts.Logger = log
-	a, err := app.New(opts)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, opts)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	go reloadOnHangup(ctx, a, log)
 	return a.Run(ctx)
 }
@@ -93,7 +93,7 @@ func validate(args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ExitOnError)
 	path := fs.String("config", "sluice.yaml", "configuration file")
 	_ = fs.Parse(args)
-	if _, err := app.New(app.Options{ConfigPath: *path}); err != nil {
+	if _, err := app.New(context.Background(), app.Options{ConfigPath: *path}); err != nil {
 		return err
 	}
 	fmt.Println(*path + ": ok")

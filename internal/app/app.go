@@ -12,6 +12,9 @@ import (
 	"os"
 	"sync"
 
+	"github.com/sluicehq/sluice/internal/admin"
+	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/auth/oidc"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
 	"github.com/sluicehq/sluice/internal/mockllm"
@@ -23,6 +26,7 @@ import (
 	"github.com/sluicehq/sluice/internal/provider/openai"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/server"
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 // Registry is the one table of wire formats Sluice speaks.
@@ -54,13 +58,17 @@ type App struct {
 	log    *slog.Logger
 	source string
 
+	store    store.Store
+	auth     *auth.Authenticator
+	verifier *oidc.Verifier // nil without auth.oidc
+
 	configPath     string     // the file to reload; empty when configured from the environment
 	listenOverride string     // --listen, which a reload must not report as a change
 	reloadMu       sync.Mutex // one reload at a time (SIGHUP and the file watcher may race)
 }
 
 // New loads configuration and builds the gateway.
-func New(opts Options) (*App, error) {
+func New(ctx context.Context, opts Options) (*App, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -87,9 +95,16 @@ func New(opts Options) (*App, error) {
 		a.closeMock()
 		return nil, err
 	}
+	if opts.Demo && src == nil && cfg.Store.Path == config.DefaultStorePath {
+		cfg.Store.Path = ":memory:" // a demo leaves nothing behind
+	}
+	if err := a.openIdentity(ctx, cfg, opts.Demo); err != nil {
+		a.closeMock()
+		return nil, err
+	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log)
-	a.srv = server.New(cfg.Server, log, a.gw)
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log, gateway.WithAuth(a.auth))
+	a.srv = server.New(cfg.Server, log, a.gw, admin.New(a.store, a.auth, log))
 	return a, nil
 }
 
@@ -141,8 +156,15 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	defer a.closeMock()
+	defer a.store.Close()
 	defer func() { a.gw.Snapshot().Routes.Close() }()
 	a.logStart()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go a.auth.Run(bgCtx, a.store, a.cfg.Store.SyncInterval)
+	if a.verifier != nil {
+		go a.verifier.Run(bgCtx)
+	}
 	if a.configPath != "" {
 		watchCtx, stopWatch := context.WithCancel(ctx)
 		defer stopWatch()

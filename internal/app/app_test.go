@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -9,7 +11,12 @@ import (
 // TestExampleConfigIsValid keeps the documented configuration reference loadable.
 func TestExampleConfigIsValid(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-example")
-	a, err := New(Options{ConfigPath: "../../sluice.example.yaml"})
+	example, err := filepath.Abs("../../sluice.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // the default store file is created in the working directory
+	a, err := New(context.Background(), Options{ConfigPath: example})
 	if err != nil {
 		t.Fatalf("sluice.example.yaml: %v", err)
 	}
@@ -23,7 +30,7 @@ func TestMissingConfigUsesEnvironment(t *testing.T) {
 	t.Chdir(t.TempDir()) // no sluice.yaml here
 	t.Setenv("OPENAI_API_KEY", "sk-env")
 	t.Setenv("GROQ_API_KEY", "")
-	a, err := New(Options{})
+	a, err := New(context.Background(), Options{})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -41,7 +48,7 @@ func TestBadConfigFailsWithLocatedProblems(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/bad.yaml"
 	writeFile(t, path, "providers:\n  x:\n    type: nope\n    base_url: http://h\n")
-	_, err := New(Options{ConfigPath: path})
+	_, err := New(context.Background(), Options{ConfigPath: path})
 	if err == nil || !strings.Contains(err.Error(), "bad.yaml:3: providers.x.type: unknown provider type \"nope\"") {
 		t.Fatalf("err = %v", err)
 	}

@@ -17,7 +17,53 @@ type Config struct {
 	Models    []Model             `yaml:"models"`
 	Routing   Routing             `yaml:"routing"`
 	Rules     []Rule              `yaml:"rules"`
+	Auth      Auth                `yaml:"auth"`
+	Store     Store               `yaml:"store"`
 }
+
+// Auth configures who may call the gateway.
+type Auth struct {
+	// Required refuses requests without a valid key or token. Default true; --demo defaults
+	// it to false.
+	Required *bool `yaml:"required"`
+	// MasterKey authenticates as an organization admin: the credential that creates the
+	// first teams and keys. Keep it in the environment: ${SLUICE_MASTER_KEY}.
+	MasterKey secret.Secret `yaml:"master_key"`
+	// KeyPepper, kept outside the database, keys the hash of virtual keys.
+	KeyPepper secret.Secret `yaml:"key_pepper"`
+	// CredentialsKey encrypts provider credentials stored through the admin API (AES-256-GCM):
+	// 32 bytes, base64-encoded.
+	CredentialsKey secret.Secret `yaml:"credentials_key"`
+	OIDC           *OIDC         `yaml:"oidc"`
+}
+
+// OIDC accepts bearer JWTs from an OpenID Connect issuer.
+type OIDC struct {
+	Issuer      string   `yaml:"issuer"`
+	Audience    []string `yaml:"audience"`
+	JWKSURL     string   `yaml:"jwks_url"`
+	GroupsClaim string   `yaml:"groups_claim"`
+	RoleClaim   string   `yaml:"role_claim"`
+	// GroupTeams maps IdP groups to team names; GroupRoles maps groups or role claims to
+	// roles (admin, team_admin, member, viewer).
+	GroupTeams map[string]string `yaml:"group_teams"`
+	GroupRoles map[string]string `yaml:"group_roles"`
+}
+
+// Store says where identity and governance data live.
+type Store struct {
+	// Driver is sqlite (default: one file, zero setup) or postgres (shared by many nodes).
+	Driver string `yaml:"driver"`
+	// Path is the SQLite file. Default sluice.db.
+	Path string `yaml:"path"`
+	// DSN is the PostgreSQL connection string.
+	DSN secret.Secret `yaml:"dsn"`
+	// SyncInterval is how often a node checks the store for changes made elsewhere. Default 1s.
+	SyncInterval time.Duration `yaml:"sync_interval"`
+}
+
+// AuthRequired resolves the Required default.
+func (a Auth) AuthRequired() bool { return a.Required == nil || *a.Required }
 
 // Server configures the HTTP listener.
 type Server struct {
@@ -146,6 +192,7 @@ const (
 	DefaultProviderTimeout     = 10 * time.Minute
 	DefaultConnectTimeout      = 10 * time.Second
 	DefaultMaxIdleConnsPerHost = 256
+	DefaultStorePath           = "sluice.db"
 )
 
 // ApplyDefaults fills empty fields in place.
@@ -172,6 +219,9 @@ func (c *Config) ApplyDefaults() {
 			setDefault(&m.Targets[j].Priority, 1)
 		}
 	}
+	setDefault(&c.Store.Driver, "sqlite")
+	setDefault(&c.Store.Path, DefaultStorePath)
+	setDefault(&c.Store.SyncInterval, time.Second)
 	r := &c.Routing
 	setDefault(&r.CooldownFailures, 3)
 	setDefault(&r.CooldownWindow, 30*time.Second)

@@ -12,6 +12,12 @@ func FromEnvironment(keyEnvs map[string]string, lookup func(string) (string, boo
 			cfg.Providers[name] = Provider{APIKey: secret.New(key)}
 		}
 	}
+	if v, ok := lookup("SLUICE_MASTER_KEY"); ok && v != "" {
+		cfg.Auth.MasterKey = secret.New(v)
+	}
+	if v, ok := lookup("SLUICE_KEY_PEPPER"); ok && v != "" {
+		cfg.Auth.KeyPepper = secret.New(v)
+	}
 	cfg.ApplyDefaults()
 	return cfg
 }

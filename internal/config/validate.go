@@ -96,11 +96,35 @@ func (c *Config) Validate(src *Source) Problems {
 			ps.Add(src, path+".match.min_prompt_tokens", "must not be negative")
 		}
 	}
+	switch c.Store.Driver {
+	case "sqlite":
+	case "postgres":
+		if c.Store.DSN.IsZero() {
+			ps.Add(src, "store.dsn", "is required for the postgres driver")
+		}
+	default:
+		ps.Add(src, "store.driver", "unknown driver %q (known: sqlite, postgres)", c.Store.Driver)
+	}
+	if o := c.Auth.OIDC; o != nil {
+		if o.Issuer == "" {
+			ps.Add(src, "auth.oidc.issuer", "is required")
+		}
+		if len(o.Audience) == 0 {
+			ps.Add(src, "auth.oidc.audience", "is required: without it tokens minted for any other client would be accepted")
+		}
+		for g, r := range o.GroupRoles {
+			if !validRoles[r] {
+				ps.Add(src, "auth.oidc.group_roles."+g, "unknown role %q (known: admin, team_admin, member, viewer)", r)
+			}
+		}
+	}
 	if c.Routing.CooldownFailures < 1 {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}
 	return ps
 }
+
+var validRoles = map[string]bool{"admin": true, "team_admin": true, "member": true, "viewer": true}
 
 var validStrategies = map[string]bool{"weighted": true, "round_robin": true, "least_latency": true, "least_busy": true}
 

@@ -267,7 +267,7 @@ func TestAnthropicUnsupportedParameterIs400(t *testing.T) {
 func TestAnthropicStreamErrorEventEndsWithoutDone(t *testing.T) {
 	g := start(t, anthropicConfig, time.Minute)
 	body := `{"model":"claude","stream":true,"messages":[{"role":"user","content":"[[mock error_after=2]]"}]}`
-	resp, err := http.Post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

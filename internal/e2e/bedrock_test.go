@@ -251,7 +251,7 @@ func TestBedrockStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 	} {
 		t.Run(tc.knob, func(t *testing.T) {
 			body := `{"model":"claude","stream":true,"messages":[{"role":"user","content":"[[mock ` + tc.knob + `]]"}]}`
-			resp, err := http.Post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+			resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}

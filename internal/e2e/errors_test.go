@@ -14,7 +14,7 @@ import (
 // rawPost sends body as is, for inputs an SDK would never produce.
 func rawPost(t *testing.T, url, body string) (int, http.Header, map[string]map[string]any) {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	resp, err := post(url, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("POST: %v", err)
 	}
@@ -167,7 +167,7 @@ func TestStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 	} {
 		t.Run(tc.knob, func(t *testing.T) {
 			body := `{"model":"fast","stream":true,"messages":[{"role":"user","content":"[[mock ` + tc.knob + `]]"}]}`
-			resp, err := http.Post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+			resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,7 +206,7 @@ func TestStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 func TestTimeoutMidStreamEndsWithErrorEvent(t *testing.T) {
 	g := start(t, defaultConfig, 400*time.Millisecond)
 	body := `{"model":"fast","stream":true,"messages":[{"role":"user","content":"[[mock tokens=50 token_delay=50ms]]"}]}`
-	resp, err := http.Post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,11 +64,12 @@ func start(t *testing.T, cfg string, timeout time.Duration) *gateway {
 	}
 	t.Cleanup(func() { _ = mock.Close(context.Background()) })
 	cfg = strings.NewReplacer("{{MOCK}}", mock.URL(), "{{TIMEOUT}}", timeout.String()).Replace(cfg)
+	cfg = withTestIdentity(t, cfg)
 	path := filepath.Join(t.TempDir(), "sluice.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(app.Options{ConfigPath: path, Listen: "127.0.0.1:0"})
+	a, err := app.New(context.Background(), app.Options{ConfigPath: path, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
@@ -98,7 +101,7 @@ func (g *gateway) stop(t *testing.T) {
 func (g *gateway) client(opts ...option.RequestOption) openai.Client {
 	base := []option.RequestOption{
 		option.WithBaseURL(g.URL + "/v1"),
-		option.WithAPIKey("sk-client"),
+		option.WithAPIKey(clientKey),
 		option.WithMaxRetries(0), // the tests check Sluice's behaviour, not the SDK's retries
 	}
 	return openai.NewClient(append(base, opts...)...)
@@ -141,4 +144,32 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// clientKey is what g.client() sends; unless a test configures auth itself, it is the master
+// key, so tests of routing and translation need no key management.
+const clientKey = "sk-client"
+
+// withTestIdentity gives a config a store in the test's temp dir and, unless it has an auth
+// section, the client key as master key.
+func withTestIdentity(t *testing.T, cfg string) string {
+	t.Helper()
+	if !strings.Contains(cfg, "\nstore:") {
+		cfg += "\nstore:\n  path: " + filepath.Join(t.TempDir(), "sluice.db") + "\n"
+	}
+	if !strings.Contains(cfg, "\nauth:") {
+		cfg += "\nauth:\n  master_key: " + clientKey + "\n"
+	}
+	return cfg
+}
+
+// post is http.Post with the client key, for requests an SDK would never send.
+func post(url, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	return http.DefaultClient.Do(req)
 }

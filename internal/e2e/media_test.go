@@ -144,7 +144,7 @@ func TestAudioTranscriptionPlainTextFormats(t *testing.T) {
 	fw, _ := mw.CreateFormFile("file", "a.mp3")
 	_, _ = fw.Write([]byte("ID3 audio"))
 	_ = mw.Close()
-	resp, err := http.Post(g.URL+"/v1/audio/transcriptions", mw.FormDataContentType(), &body)
+	resp, err := post(g.URL+"/v1/audio/transcriptions", mw.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatal(err)
 	}

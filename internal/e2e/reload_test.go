@@ -36,13 +36,13 @@ func TestReloadUnderLoadLosesNoRequest(t *testing.T) {
 	t.Cleanup(func() { _ = mock.Close(context.Background()) })
 	path := filepath.Join(t.TempDir(), "sluice.yaml")
 	write := func(target string) {
-		cfg := strings.NewReplacer("{{MOCK}}", mock.URL(), "{{TARGET}}", target).Replace(reloadConfig)
+		cfg := withTestIdentity(t, strings.NewReplacer("{{MOCK}}", mock.URL(), "{{TARGET}}", target).Replace(reloadConfig))
 		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write("one")
-	a, err := app.New(app.Options{ConfigPath: path, Listen: "127.0.0.1:0"})
+	a, err := app.New(context.Background(), app.Options{ConfigPath: path, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

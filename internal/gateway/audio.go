@@ -40,7 +40,7 @@ func (g *Gateway) speech(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
-	route, err := snap.Routes.Resolve(req.Model)
+	route, err := g.resolve(r, snap.Routes, req.Model)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (g *Gateway) transcription(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer up.release()
 	overrideModel(r, &up.model)
-	route, err := snap.Routes.Resolve(up.model)
+	route, err := g.resolve(r, snap.Routes, up.model)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -20,6 +21,10 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 	overrideModel(r, &req.Model)
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
+	}
+	// Access is checked on the model the client asked for; rules are the operator's routing.
+	if err := auth.Authorize(principal(r), req.Model); err != nil {
+		return err
 	}
 	model, rule := snap.Routes.Rewrite(req.Model, r.Header, &req)
 	if rule != "" {

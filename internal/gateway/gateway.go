@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -27,12 +28,34 @@ type Snapshot struct {
 // Gateway serves the OpenAI-compatible API.
 type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
+	auth     Authenticator
 	log      *slog.Logger
 }
 
+// Authenticator tells who a request acts for; *auth.Authenticator in production.
+type Authenticator interface {
+	Authenticate(r *http.Request) (*auth.Principal, error)
+}
+
+// open lets every request in as anonymous; the gateway's default until WithAuth.
+type open struct{}
+
+func (open) Authenticate(*http.Request) (*auth.Principal, error) {
+	return &auth.Principal{Kind: auth.KindAnonymous}, nil
+}
+
+// Option configures a Gateway.
+type Option func(*Gateway)
+
+// WithAuth makes every API request authenticate through a.
+func WithAuth(a Authenticator) Option { return func(g *Gateway) { g.auth = a } }
+
 // New returns a Gateway serving snap.
-func New(snap *Snapshot, log *slog.Logger) *Gateway {
-	g := &Gateway{log: log}
+func New(snap *Snapshot, log *slog.Logger, opts ...Option) *Gateway {
+	g := &Gateway{log: log, auth: open{}}
+	for _, o := range opts {
+		o(g)
+	}
 	g.snapshot.Store(snap)
 	return g
 }
@@ -46,13 +69,13 @@ func (g *Gateway) Snapshot() *Snapshot { return g.snapshot.Load() }
 
 // Register adds the public API's routes to mux.
 func (g *Gateway) Register(mux *http.ServeMux) {
-	mux.Handle("POST /v1/chat/completions", g.handle(g.chat))
-	mux.Handle("POST /v1/embeddings", g.handle(g.embeddings))
-	mux.Handle("POST /v1/images/generations", g.handle(g.images))
-	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.transcription))
-	mux.Handle("POST /v1/audio/speech", g.handle(g.speech))
-	mux.Handle("GET /v1/models", g.handle(g.listModels))
-	mux.Handle("GET /v1/models/{id...}", g.handle(g.getModel))
+	mux.Handle("POST /v1/chat/completions", g.handle(g.authenticated(g.chat)))
+	mux.Handle("POST /v1/embeddings", g.handle(g.authenticated(g.embeddings)))
+	mux.Handle("POST /v1/images/generations", g.handle(g.authenticated(g.images)))
+	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.authenticated(g.transcription)))
+	mux.Handle("POST /v1/audio/speech", g.handle(g.authenticated(g.speech)))
+	mux.Handle("GET /v1/models", g.handle(g.authenticated(g.listModels)))
+	mux.Handle("GET /v1/models/{id...}", g.handle(g.authenticated(g.getModel)))
 	for _, path := range []string{"/v1/chat/completions", "/v1/embeddings", "/v1/images/generations",
 		"/v1/audio/transcriptions", "/v1/audio/speech", "/v1/models"} {
 		mux.Handle(path, g.handle(methodNotAllowed))
@@ -61,6 +84,35 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+type principalKey struct{}
+
+// authenticated runs h with the caller's principal in the request context.
+func (g *Gateway) authenticated(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := g.auth.Authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	}
+}
+
+// principal returns the caller; anonymous outside an authenticated handler.
+func principal(r *http.Request) *auth.Principal {
+	if p, ok := r.Context().Value(principalKey{}).(*auth.Principal); ok {
+		return p
+	}
+	return &auth.Principal{Kind: auth.KindAnonymous}
+}
+
+// resolve checks the caller may use model, then finds its route.
+func (g *Gateway) resolve(r *http.Request, table *router.Table, model string) (*router.Route, error) {
+	if err := auth.Authorize(principal(r), model); err != nil {
+		return nil, err
+	}
+	return table.Resolve(model)
+}
 
 // handle renders a handler's error. A client that went away gets nothing: there is nobody to
 // tell, and its cancellation already stopped the upstream request.

@@ -18,7 +18,7 @@ func (g *Gateway) images(w http.ResponseWriter, r *http.Request) error {
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
-	route, err := snap.Routes.Resolve(req.Model)
+	route, err := g.resolve(r, snap.Routes, req.Model)
 	if err != nil {
 		return err
 	}

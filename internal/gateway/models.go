@@ -8,8 +8,19 @@ import (
 
 // listModels serves GET /v1/models from the body pre-encoded at compile time.
 func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) error {
-	writeRaw(w, http.StatusOK, g.snapshot.Load().Routes.ModelsJSON())
-	return nil
+	table := g.snapshot.Load().Routes
+	p := principal(r)
+	if p.Unrestricted() {
+		writeRaw(w, http.StatusOK, table.ModelsJSON())
+		return nil
+	}
+	list := api.ModelList{Object: "list", Data: []api.Model{}}
+	for _, m := range table.Models() {
+		if p.MayUse(m.ID) {
+			list.Data = append(list.Data, m)
+		}
+	}
+	return writeJSON(w, http.StatusOK, &list)
 }
 
 // getModel serves GET /v1/models/{id}; ids may contain '/' (provider/model).

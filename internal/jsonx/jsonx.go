@@ -62,6 +62,11 @@ func AppendMarshal(dst []byte, v any) ([]byte, error) {
 // Unmarshal decodes data into v. Strings and raw values are copied, so data may be reused.
 func Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
+// UnmarshalReadStrict decodes the whole of r into v and rejects members v does not have.
+func UnmarshalReadStrict(r io.Reader, v any) error {
+	return json.UnmarshalRead(r, v, json.RejectUnknownMembers(true))
+}
+
 // UnmarshalRead decodes the whole of r into v.
 func UnmarshalRead(r io.Reader, v any) error { return json.UnmarshalRead(r, v) }
 

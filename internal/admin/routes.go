@@ -1,0 +1,35 @@
+package admin
+
+// route is one admin endpoint; the OpenAPI document is generated from this table, so the
+// two cannot disagree.
+type route struct {
+	method, path, summary string
+	request, response     string // schema names in openapi.go; "" for none
+	list                  bool   // response is a page of the schema
+	h                     handler
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "/admin/v1/teams", "List teams (non-admins: their own)", "", "Team", true, a.listTeams},
+		{"POST", "/admin/v1/teams", "Create a team (admin)", "TeamInput", "Team", false, a.createTeam},
+		{"GET", "/admin/v1/teams/{id}", "Get a team", "", "Team", false, a.getTeam},
+		{"PATCH", "/admin/v1/teams/{id}", "Update a team's name or metadata (admin)", "TeamInput", "Team", false, a.updateTeam},
+		{"DELETE", "/admin/v1/teams/{id}", "Delete a team without projects or keys (admin)", "", "", false, a.deleteTeam},
+		{"GET", "/admin/v1/projects", "List projects of ?team_id=", "", "Project", true, a.listProjects},
+		{"POST", "/admin/v1/projects", "Create a project (admin, team_admin)", "ProjectInput", "Project", false, a.createProject},
+		{"DELETE", "/admin/v1/projects/{id}", "Delete a project without keys (admin, team_admin)", "", "", false, a.deleteProject},
+		{"GET", "/admin/v1/users", "List users (admin; team_admin with ?team_id=)", "", "User", true, a.listUsers},
+		{"POST", "/admin/v1/users", "Create a user (admin)", "UserInput", "User", false, a.createUser},
+		{"GET", "/admin/v1/users/{id}", "Get a user (admin, or oneself)", "", "User", false, a.getUser},
+		{"PATCH", "/admin/v1/users/{id}", "Update a user (admin)", "UserInput", "User", false, a.updateUser},
+		{"DELETE", "/admin/v1/users/{id}", "Delete a user without keys (admin)", "", "", false, a.deleteUser},
+		{"GET", "/admin/v1/keys", "List keys (filters: team_id, owner_kind, owner_id, include_revoked)", "", "APIKey", true, a.listKeys},
+		{"POST", "/admin/v1/keys", "Issue a key; the secret is in this response only", "KeyInput", "IssuedKey", false, a.createKey},
+		{"GET", "/admin/v1/keys/{id}", "Get a key (never its secret)", "", "APIKey", false, a.getKey},
+		{"PATCH", "/admin/v1/keys/{id}", "Update a key's name, models, expiry, limits or tags", "KeyInput", "APIKey", false, a.updateKey},
+		{"POST", "/admin/v1/keys/{id}/revoke", "Revoke a key, effective at once", "", "APIKey", false, a.revokeKey},
+		{"POST", "/admin/v1/keys/{id}/rotate", "Replace a key's secret", "", "IssuedKey", false, a.rotateKey},
+		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
+	}
+}
