@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/sluicehq/sluice/internal/app"
+	"github.com/sluicehq/sluice/internal/cli"
 )
 
 const usage = `usage: sluice <command> [flags]
@@ -20,7 +21,8 @@ commands:
   serve      run the gateway (sluice serve --demo for a keyless demo)
   validate   check a configuration file and exit
   version    print the version
-`
+
+` + cli.Usage
 
 var version = "dev" // set with -ldflags "-X main.version=..."
 
@@ -35,6 +37,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "validate":
 		err = validate(os.Args[2:])
+	case "teams", "users", "keys", "audit":
+		err = cli.Run(context.Background(), os.Args[1:], os.Stdout)
 	case "version", "--version":
 		fmt.Println("sluice", version)
 	default:

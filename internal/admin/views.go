@@ -63,8 +63,8 @@ type keyView struct {
 	Models        []string          `json:"models"`
 	ExpiresAt     *time.Time        `json:"expires_at,omitempty"`
 	RevokedAt     *time.Time        `json:"revoked_at,omitempty"`
-	RPM           int64             `json:"rpm,omitempty"`
-	TPM           int64             `json:"tpm,omitempty"`
+	RPM           int64             `json:"rpm,omitzero"`
+	TPM           int64             `json:"tpm,omitzero"`
 	BudgetID      string            `json:"budget_id,omitempty"`
 	Tags          map[string]string `json:"tags,omitempty"`
 	CreatedAt     time.Time         `json:"created_at"`
