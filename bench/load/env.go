@@ -64,7 +64,7 @@ func startEnv(ctx context.Context, cfg config, progress io.Writer) (*env, error)
 		return e, err
 	}
 	confPath := filepath.Join(dir, "sluice.yaml")
-	if err := os.WriteFile(confPath, []byte(sluiceConfig(sluiceAddr, mockAddr)), 0o600); err != nil {
+	if err := os.WriteFile(confPath, []byte(sluiceConfig(sluiceAddr, mockAddr, filepath.Join(dir, "sluice.db"))), 0o600); err != nil {
 		return e, err
 	}
 	args := []string{"serve", "--config", confPath}
@@ -75,10 +75,16 @@ func startEnv(ctx context.Context, cfg config, progress io.Writer) (*env, error)
 		return e, err
 	}
 
+	// Requests through sluice carry a real virtual key, so the numbers include authentication
+	// and the model access check, as in production.
+	key, err := issueKey(ctx, e.d.client, sluiceAddr)
+	if err != nil {
+		return e, err
+	}
 	e.rssPerRun = resetPeakRSS(e.sluice.pid()) == nil
 	e.targets = map[string][2]*target{
-		modeNonStream: {newTarget("direct", mockAddr, upstreamModel, false), newTarget("sluice", sluiceAddr, gatewayModel, false)},
-		modeStream:    {newTarget("direct", mockAddr, upstreamModel, true), newTarget("sluice", sluiceAddr, gatewayModel, true)},
+		modeNonStream: {newTarget("direct", mockAddr, upstreamModel, false), withKey(newTarget("sluice", sluiceAddr, gatewayModel, false), key)},
+		modeStream:    {newTarget("direct", mockAddr, upstreamModel, true), withKey(newTarget("sluice", sluiceAddr, gatewayModel, true), key)},
 	}
 	fmt.Fprintf(progress, "mockllm at %s (pid %d), sluice at %s (pid %d)\n", mockAddr, e.mock.pid(), sluiceAddr, e.sluice.pid())
 	return e, nil

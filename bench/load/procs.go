@@ -152,11 +152,16 @@ func buildBinaries(ctx context.Context, dir string) (sluice, mock string, err er
 }
 
 // sluiceConfig is the gateway configuration under test: one OpenAI-style
-// provider pointing at mockllm and one model routed to it, nothing else
-// (no auth, limits or logging sinks), so the numbers are the bare proxy path.
-func sluiceConfig(listen, mockAddr string) string {
+// provider pointing at mockllm and one model routed to it, with authentication
+// on (a store in the temp dir, the bench key as master key for issuing a
+// virtual key) and nothing else.
+func sluiceConfig(listen, mockAddr, storePath string) string {
 	return fmt.Sprintf(`server:
   listen: %q
+store:
+  path: %q
+auth:
+  master_key: %s
 providers:
   mock:
     type: openai
@@ -167,5 +172,5 @@ models:
     targets:
       - provider: mock
         model: %s
-`, listen, mockAddr, benchKey, gatewayModel, upstreamModel)
+`, listen, storePath, benchKey, mockAddr, benchKey, gatewayModel, upstreamModel)
 }

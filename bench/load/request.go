@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 )
 
 // benchKey is mockllm's API key, and the key sluice is configured to send.
@@ -60,4 +64,43 @@ func newTarget(name, addr, model string, stream bool) *target {
 		header: h,
 		stream: stream,
 	}
+}
+
+// issueKey creates a team through the admin API with the master key, then a key owned by it.
+func issueKey(ctx context.Context, client *http.Client, addr string) (string, error) {
+	var team struct{ ID string }
+	if err := adminPost(ctx, client, addr, "/admin/v1/teams", `{"name":"bench"}`, &team); err != nil {
+		return "", err
+	}
+	var issued struct{ Key string }
+	body := fmt.Sprintf(`{"owner_kind":"team","owner_id":%q,"name":"bench"}`, team.ID)
+	if err := adminPost(ctx, client, addr, "/admin/v1/keys", body, &issued); err != nil {
+		return "", err
+	}
+	return issued.Key, nil
+}
+
+func adminPost(ctx context.Context, client *http.Client, addr, path, body string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("admin %s: status %d: %s", path, resp.StatusCode, raw)
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// withKey makes a target authenticate with key.
+func withKey(t *target, key string) *target {
+	t.header.Set("Authorization", "Bearer "+key)
+	return t
 }
