@@ -24,6 +24,7 @@ type API struct {
 	store store.Store
 	auth  *auth.Authenticator
 	log   *slog.Logger
+	creds Credentials
 }
 
 // New returns the admin API over st, authenticating with a.

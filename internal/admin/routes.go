@@ -30,6 +30,9 @@ func (a *API) routes() []route {
 		{"PATCH", "/admin/v1/keys/{id}", "Update a key's name, models, expiry, limits or tags", "KeyInput", "APIKey", false, a.updateKey},
 		{"POST", "/admin/v1/keys/{id}/revoke", "Revoke a key, effective at once", "", "APIKey", false, a.revokeKey},
 		{"POST", "/admin/v1/keys/{id}/rotate", "Replace a key's secret", "", "IssuedKey", false, a.rotateKey},
+		{"GET", "/admin/v1/credentials", "List provider credentials (admin; never their secrets)", "", "Credential", true, a.listCredentials},
+		{"POST", "/admin/v1/credentials", "Store a provider credential, encrypted (admin)", "CredentialInput", "Credential", false, a.createCredential},
+		{"DELETE", "/admin/v1/credentials/{id}", "Delete a provider credential (admin)", "", "", false, a.deleteCredential},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/internal/provider/gemini"
 	"github.com/sluicehq/sluice/internal/provider/openai"
 	"github.com/sluicehq/sluice/internal/router"
+	"github.com/sluicehq/sluice/internal/secret"
 	"github.com/sluicehq/sluice/internal/server"
 	"github.com/sluicehq/sluice/internal/store"
 )
@@ -61,6 +62,7 @@ type App struct {
 	store    store.Store
 	auth     *auth.Authenticator
 	verifier *oidc.Verifier // nil without auth.oidc
+	sealer   *secret.Sealer // nil without auth.credentials_key
 
 	configPath     string     // the file to reload; empty when configured from the environment
 	listenOverride string     // --listen, which a reload must not report as a change
@@ -90,11 +92,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.Listen != "" {
 		cfg.Server.Listen, a.listenOverride = opts.Listen, opts.Listen
 	}
-	table, err := router.Compile(cfg, src, Registry())
-	if err != nil {
-		a.closeMock()
-		return nil, err
-	}
 	if opts.Demo && src == nil && cfg.Store.Path == config.DefaultStorePath {
 		cfg.Store.Path = ":memory:" // a demo leaves nothing behind
 	}
@@ -102,10 +99,25 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.closeMock()
 		return nil, err
 	}
+	table, err := a.compile(ctx, cfg, src)
+	if err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log, gateway.WithAuth(a.auth))
-	a.srv = server.New(cfg.Server, log, a.gw, admin.New(a.store, a.auth, log))
+	adminAPI := admin.New(a.store, a.auth, log).WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.credentialsChanged})
+	a.srv = server.New(cfg.Server, log, a.gw, adminAPI)
 	return a, nil
+}
+
+// compile resolves stored credentials into cfg and builds the routing table.
+func (a *App) compile(ctx context.Context, cfg *config.Config, src *config.Source) (*router.Table, error) {
+	if err := a.resolveCredentials(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return router.Compile(cfg, src, Registry())
 }
 
 // loadConfig reads the named file, else ./sluice.yaml when present, else builds a config from

@@ -7,6 +7,7 @@ import (
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/auth/oidc"
 	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/secret"
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/store/postgres"
 	"github.com/sluicehq/sluice/internal/store/sqlite"
@@ -35,6 +36,12 @@ func (a *App) openIdentity(ctx context.Context, cfg *config.Config, demo bool) e
 		acfg.GroupRoles = make(map[string]store.Role, len(o.GroupRoles))
 		for g, r := range o.GroupRoles {
 			acfg.GroupRoles[g] = store.Role(r)
+		}
+	}
+	if !cfg.Auth.CredentialsKey.IsZero() {
+		if a.sealer, err = secret.NewSealer(cfg.Auth.CredentialsKey); err != nil {
+			st.Close()
+			return fmt.Errorf("app: auth.credentials_key: %w", err)
 		}
 	}
 	a.store, a.auth = st, auth.New(acfg, a.log)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
-	"github.com/sluicehq/sluice/internal/router"
 )
 
 // configPollInterval is how often the config file is checked for changes. Polling (rather
@@ -38,7 +37,7 @@ func (a *App) Reload() error {
 	if a.listenOverride != "" {
 		cfg.Server.Listen = a.listenOverride
 	}
-	table, err := router.Compile(cfg, src, Registry())
+	table, err := a.compile(context.Background(), cfg, src)
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,9 @@ type Provider struct {
 	// BaseURL defaults to the preset's URL, e.g. https://api.openai.com/v1.
 	BaseURL string        `yaml:"base_url"`
 	APIKey  secret.Secret `yaml:"api_key"`
+	// Credential names a credential stored (encrypted) through the admin API for this
+	// provider; it supplies the API key, so no secret sits in the file.
+	Credential string `yaml:"credential"`
 	// Headers are added to every upstream request (e.g. OpenAI-Organization).
 	Headers map[string]string `yaml:"headers"`
 	// Timeout bounds one upstream request from send to last byte. Default 10m.

@@ -144,6 +144,18 @@ func TestAdminKeysTeamsAndRBAC(t *testing.T) {
 	if n := len(all["data"].([]any)); n < 9 {
 		t.Errorf("audit has %d events, want one per change (>= 9)", n)
 	}
+	req, _ := http.NewRequest("GET", g.URL+"/admin/v1/audit/export", nil)
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if resp.Header.Get("Content-Type") != "application/x-ndjson" || len(lines) != len(all["data"].([]any)) {
+		t.Errorf("export: %s with %d lines, want JSON lines, one per event (%d)", resp.Header.Get("Content-Type"), len(lines), len(all["data"].([]any)))
+	}
 	dump := fmt.Sprint(all)
 	for _, k := range issued {
 		if strings.Contains(dump, k) || strings.Contains(dump, k[len(k)-20:]) {
@@ -223,3 +235,5 @@ func TestKeysChurnUnderTraffic(t *testing.T) {
 		t.Fatalf("%d wrong auth decisions during key churn", wrong.Load())
 	}
 }
+
+func fmtAny(v any) string { return fmt.Sprint(v) }
