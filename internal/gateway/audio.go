@@ -31,25 +31,13 @@ const uploadReadTimeout = 5 * time.Minute
 
 // speech serves POST /v1/audio/speech: JSON in, audio out as the provider produces it.
 func (g *Gateway) speech(w http.ResponseWriter, r *http.Request) error {
-	snap := g.snapshot.Load()
 	var req provider.SpeechRequest
-	if err := decodeJSON(w, r, snap.MaxBodyBytes, &req); err != nil {
-		return err
-	}
-	overrideModel(r, &req.Model)
-	if err := req.Validate(); err != nil {
-		return api.NewError("invalid_request", err.Error(), err)
-	}
-	route, err := g.resolve(r, snap.Routes, req.Model)
+	p, err := g.prepareJSON(w, r, &req, &req.Model)
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := requestDeadline(r)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	m, res, err := snap.Routes.Speech(ctx, route, &req)
+	defer p.cancel()
+	m, res, err := p.snap.Routes.Speech(p.ctx, p.route, &req)
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err

@@ -106,6 +106,37 @@ func principal(r *http.Request) *auth.Principal {
 	return &auth.Principal{Kind: auth.KindAnonymous}
 }
 
+// prepared is a decoded request ready to send: the snapshot it started on, its route, and its
+// deadline (cancel when the response is done).
+type prepared struct {
+	snap   *Snapshot
+	route  *router.Route
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// prepareJSON is the common front of the JSON endpoints: decode within the size limit, apply
+// x-sluice-model, validate, check access, resolve the route, apply x-sluice-timeout.
+func (g *Gateway) prepareJSON(w http.ResponseWriter, r *http.Request, req interface{ Validate() error }, model *string) (prepared, error) {
+	snap := g.snapshot.Load()
+	if err := decodeJSON(w, r, snap.MaxBodyBytes, req); err != nil {
+		return prepared{}, err
+	}
+	overrideModel(r, model)
+	if err := req.Validate(); err != nil {
+		return prepared{}, api.NewError("invalid_request", err.Error(), err)
+	}
+	route, err := g.resolve(r, snap.Routes, *model)
+	if err != nil {
+		return prepared{}, err
+	}
+	ctx, cancel, err := requestDeadline(r)
+	if err != nil {
+		return prepared{}, err
+	}
+	return prepared{snap: snap, route: route, ctx: ctx, cancel: cancel}, nil
+}
+
 // resolve checks the caller may use model, then finds its route.
 func (g *Gateway) resolve(r *http.Request, table *router.Table, model string) (*router.Route, error) {
 	if err := auth.Authorize(principal(r), model); err != nil {
