@@ -233,3 +233,13 @@ func BenchmarkAuthenticateKey(b *testing.B) {
 		}
 	}
 }
+
+func TestNotRequiredTreatsUnknownKeysAsAnonymous(t *testing.T) {
+	a := auth.New(auth.Config{Required: false}, slog.New(slog.DiscardHandler))
+	for _, v := range []string{"", "Bearer sk-test", "Bearer sk-sluice-unknown"} {
+		p, err := a.Authenticate(request("Authorization", v))
+		if err != nil || p.Kind != auth.KindAnonymous {
+			t.Errorf("Authorization %q with auth not required: %v, %v; want anonymous", v, p, err)
+		}
+	}
+}
