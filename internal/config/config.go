@@ -157,6 +157,10 @@ type RuleMatch struct {
 	// MinPromptTokens matches requests whose prompt is estimated (4 characters per token)
 	// at this size or more, e.g. to send long documents to a long-context model.
 	MinPromptTokens int `yaml:"min_prompt_tokens"`
+	// Teams are team names, any of which matches the caller's team; KeyTags must all be set
+	// on the caller's key with these values (e.g. {tier: premium}).
+	Teams   []string          `yaml:"teams"`
+	KeyTags map[string]string `yaml:"key_tags"`
 }
 
 // Target is one provider model serving an alias.

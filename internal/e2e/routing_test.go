@@ -354,3 +354,35 @@ func TestRoutingTimeoutCoversTheWholeStream(t *testing.T) {
 		t.Fatalf("a 5s stream outlived its route's 2s deadline")
 	}
 }
+
+func TestRoutingRulesByTeam(t *testing.T) {
+	g := start(t, routingConfig(map[string]string{"cheap": "", "premium": ""}, `
+  - name: chat
+    targets: [{provider: cheap, model: m}]
+rules:
+  - name: research-gets-premium
+    match: {teams: [research]}
+    model: premium/m
+  - name: tagged-keys
+    match: {key_tags: {tier: gold}}
+    model: premium/m
+`), time.Minute)
+	research := mustAdmin(t, g, clientKey, "POST", "/admin/v1/teams", map[string]any{"name": "research"}, 201)
+	sales := mustAdmin(t, g, clientKey, "POST", "/admin/v1/teams", map[string]any{"name": "sales"}, 201)
+	keyFor := func(team map[string]any, tags map[string]string) string {
+		out := mustAdmin(t, g, clientKey, "POST", "/admin/v1/keys", map[string]any{"owner_kind": "team", "owner_id": team["id"], "tags": tags}, 201)
+		return out["key"].(string)
+	}
+	for _, tc := range []struct {
+		name, key, provider string
+	}{
+		{"research team", keyFor(research, nil), "premium"},
+		{"sales team", keyFor(sales, nil), "cheap"},
+		{"gold-tagged sales key", keyFor(sales, map[string]string{"tier": "gold"}), "premium"},
+	} {
+		p, _, _, err := chatVia(t, keyClient(g, tc.key), "chat")
+		if err != nil || p != tc.provider {
+			t.Errorf("%s: served by %q (%v), want %q", tc.name, p, err, tc.provider)
+		}
+	}
+}

@@ -23,14 +23,7 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
 	// Access is checked on the model the client asked for; rules are the operator's routing.
-	if err := auth.Authorize(principal(r), req.Model); err != nil {
-		return err
-	}
-	model, rule := snap.Routes.Rewrite(req.Model, r.Header, &req)
-	if rule != "" {
-		w.Header().Set("X-Sluice-Rule", rule)
-	}
-	route, err := snap.Routes.Resolve(model)
+	route, err := g.routeChat(w, r, snap.Routes, &req)
 	if err != nil {
 		return err
 	}
@@ -48,6 +41,21 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, resp)
+}
+
+// routeChat checks the caller may use the requested model, applies the routing rules and
+// resolves the route: the shared middle of every chat-shaped endpoint.
+func (g *Gateway) routeChat(w http.ResponseWriter, r *http.Request, table *router.Table, req *api.ChatRequest) (*router.Route, error) {
+	who := principal(r)
+	// Access is checked on the model the client asked for; rules are the operator's routing.
+	if err := auth.Authorize(who, req.Model); err != nil {
+		return nil, err
+	}
+	model, rule := table.Rewrite(req.Model, r.Header, router.Caller{Team: who.TeamName, KeyTags: who.Tags}, req)
+	if rule != "" {
+		w.Header().Set("X-Sluice-Rule", rule)
+	}
+	return table.Resolve(model)
 }
 
 // setRoutingHeaders tells the client which provider and model served it, and after how many

@@ -12,6 +12,8 @@ import (
 type rule struct {
 	name            string
 	models          []string
+	teams           []string
+	keyTags         map[string]string
 	headers         [][2]string // canonical name, value
 	minPromptTokens int
 	model           string
@@ -20,7 +22,8 @@ type rule struct {
 func compileRules(rs []config.Rule) []rule {
 	out := make([]rule, 0, len(rs))
 	for _, r := range rs {
-		cr := rule{name: r.Name, models: r.Match.Models, minPromptTokens: r.Match.MinPromptTokens, model: r.Model}
+		cr := rule{name: r.Name, models: r.Match.Models, teams: r.Match.Teams, keyTags: r.Match.KeyTags,
+			minPromptTokens: r.Match.MinPromptTokens, model: r.Model}
 		for k, v := range r.Match.Headers {
 			cr.headers = append(cr.headers, [2]string{http.CanonicalHeaderKey(k), v})
 		}
@@ -29,14 +32,26 @@ func compileRules(rs []config.Rule) []rule {
 	return out
 }
 
+// Caller is what rules may know of who is calling.
+type Caller struct {
+	Team    string            // team name, "" when none
+	KeyTags map[string]string // tags of the caller's key
+}
+
 // Rewrite applies the first matching rule to a requested model and returns the model to
 // resolve, and the rule's name ("" when none matched). The prompt estimate is computed only if
 // a rule asks for it.
-func (t *Table) Rewrite(model string, h http.Header, req *api.ChatRequest) (string, string) {
+func (t *Table) Rewrite(model string, h http.Header, who Caller, req *api.ChatRequest) (string, string) {
 	estimate := -1
 	for i := range t.rules {
 		r := &t.rules[i]
 		if len(r.models) > 0 && !slices.Contains(r.models, model) {
+			continue
+		}
+		if len(r.teams) > 0 && !slices.Contains(r.teams, who.Team) {
+			continue
+		}
+		if !tagsMatch(who.KeyTags, r.keyTags) {
 			continue
 		}
 		if !headersMatch(h, r.headers) {
@@ -53,6 +68,15 @@ func (t *Table) Rewrite(model string, h http.Header, req *api.ChatRequest) (stri
 		return r.model, r.name
 	}
 	return model, ""
+}
+
+func tagsMatch(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 func headersMatch(h http.Header, want [][2]string) bool {
