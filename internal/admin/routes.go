@@ -18,6 +18,8 @@ func (a *API) routes() []route {
 		{"DELETE", "/admin/v1/teams/{id}", "Delete a team without projects or keys (admin)", "", "", false, a.deleteTeam},
 		{"GET", "/admin/v1/projects", "List projects of ?team_id=", "", "Project", true, a.listProjects},
 		{"POST", "/admin/v1/projects", "Create a project (admin, team_admin)", "ProjectInput", "Project", false, a.createProject},
+		{"GET", "/admin/v1/projects/{id}", "Get a project", "", "Project", false, a.getProject},
+		{"PATCH", "/admin/v1/projects/{id}", "Rename a project (admin, team_admin)", "ProjectInput", "Project", false, a.updateProject},
 		{"DELETE", "/admin/v1/projects/{id}", "Delete a project without keys (admin, team_admin)", "", "", false, a.deleteProject},
 		{"GET", "/admin/v1/users", "List users (admin; team_admin with ?team_id=)", "", "User", true, a.listUsers},
 		{"POST", "/admin/v1/users", "Create a user (admin)", "UserInput", "User", false, a.createUser},

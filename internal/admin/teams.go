@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/store"
@@ -128,6 +129,39 @@ func (a *API) createProject(r *http.Request, p *auth.Principal) (int, any, error
 		return 0, nil, err
 	}
 	return http.StatusCreated, viewProject(pr), a.audit(r, p, "project.create", "project", pr.ID, nil, viewProject(pr))
+}
+
+func (a *API) getProject(r *http.Request, p *auth.Principal) (int, any, error) {
+	pr, err := a.store.GetProject(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	if !canReadTeam(p, pr.TeamID) {
+		return 0, nil, forbidden("you are not a member of team %s", pr.TeamID)
+	}
+	return http.StatusOK, viewProject(pr), nil
+}
+
+func (a *API) updateProject(r *http.Request, p *auth.Principal) (int, any, error) {
+	before, err := a.store.GetProject(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	if !canManageTeam(p, before.TeamID) {
+		return 0, nil, forbidden("renaming projects of team %s needs admin or team_admin", before.TeamID)
+	}
+	in := projectInput{TeamID: before.TeamID, Name: before.Name}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.TeamID != before.TeamID {
+		return 0, nil, api.Errorf("invalid_request", "a project cannot move to another team")
+	}
+	pr, err := a.store.UpdateProject(r.Context(), store.Project{ID: before.ID, TeamID: before.TeamID, Name: in.Name})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewProject(pr), a.audit(r, p, "project.update", "project", pr.ID, viewProject(before), viewProject(pr))
 }
 
 func (a *API) deleteProject(r *http.Request, p *auth.Principal) (int, any, error) {

@@ -106,6 +106,14 @@ func TestAdminKeysTeamsAndRBAC(t *testing.T) {
 		})
 	}
 
+	proj := mustAdmin(t, g, leadKey, "POST", "/admin/v1/projects", map[string]any{"team_id": teamID, "name": "search"}, 201)
+	renamed := mustAdmin(t, g, leadKey, "PATCH", "/admin/v1/projects/"+proj["id"].(string), map[string]any{"name": "retrieval"}, 200)
+	if renamed["name"] != "retrieval" {
+		t.Errorf("renamed project = %v", renamed)
+	}
+	mustAdmin(t, g, devKey, "PATCH", "/admin/v1/projects/"+proj["id"].(string), map[string]any{"name": "x"}, 403)
+	mustAdmin(t, g, viewerKey, "GET", "/admin/v1/projects/"+proj["id"].(string), nil, 200)
+
 	// Model access: the dev key may use only "fast"; the team allows fast and mock/*.
 	dc := keyClient(g, devKey)
 	if _, err := dc.Chat.Completions.New(context.Background(), userMsg("hi")); err != nil {
