@@ -21,22 +21,11 @@ func (t *Table) Images(ctx context.Context, r *Route, req *provider.ImagesReques
 		if !ok {
 			return unsupported(m.target, "image generation")
 		}
-		ctx, cancel := context.WithTimeout(ctx, m.target.Timeout)
-		defer cancel()
-		httpReq, err := img.NewImagesRequest(ctx, m.target, req)
-		if err != nil {
-			return translationError(err)
-		}
-		resp, err := send(ctx, m.target, httpReq)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		out, err = img.DecodeImagesResponse(resp)
-		if err != nil {
-			return transportError(ctx, m.target, err)
-		}
-		return nil
+		var err error
+		out, err = exchange(ctx, m.target, func(ctx context.Context) (*http.Request, error) {
+			return img.NewImagesRequest(ctx, m.target, req)
+		}, img.DecodeImagesResponse)
+		return err
 	})
 	return out, res, err
 }

@@ -29,20 +29,30 @@ func (t *Table) Chat(ctx context.Context, r *Route, req *api.ChatRequest) (*api.
 }
 
 func chatOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest) (*api.ChatResponse, error) {
+	return exchange(ctx, target, func(ctx context.Context) (*http.Request, error) {
+		return target.Adapter.NewChatRequest(ctx, target, req)
+	}, target.Adapter.DecodeChatResponse)
+}
+
+// exchange is one non-streaming request to a target within its timeout: build, send, decode,
+// with each failure classified the same way for every endpoint.
+func exchange[T any](ctx context.Context, target *provider.Target, build func(context.Context) (*http.Request, error),
+	decode func(*http.Response) (T, error)) (T, error) {
+	var zero T
 	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
 	defer cancel()
-	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
+	httpReq, err := build(ctx)
 	if err != nil {
-		return nil, translationError(err)
+		return zero, translationError(err)
 	}
 	resp, err := send(ctx, target, httpReq)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer resp.Body.Close()
-	out, err := target.Adapter.DecodeChatResponse(resp)
+	out, err := decode(resp)
 	if err != nil {
-		return nil, transportError(ctx, target, err)
+		return zero, transportError(ctx, target, err)
 	}
 	return out, nil
 }
@@ -136,22 +146,11 @@ func (t *Table) Embeddings(ctx context.Context, r *Route, req *api.EmbeddingsReq
 		if emb == nil {
 			return api.Errorf("unsupported_endpoint", "provider %q (%s) does not offer embeddings", m.target.Provider, m.target.Adapter.Type())
 		}
-		ctx, cancel := context.WithTimeout(ctx, m.target.Timeout)
-		defer cancel()
-		httpReq, err := emb.NewEmbeddingsRequest(ctx, m.target, req)
-		if err != nil {
-			return translationError(err)
-		}
-		resp, err := send(ctx, m.target, httpReq)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		out, err = emb.DecodeEmbeddingsResponse(resp)
-		if err != nil {
-			return transportError(ctx, m.target, err)
-		}
-		return nil
+		var err error
+		out, err = exchange(ctx, m.target, func(ctx context.Context) (*http.Request, error) {
+			return emb.NewEmbeddingsRequest(ctx, m.target, req)
+		}, emb.DecodeEmbeddingsResponse)
+		return err
 	})
 	return out, res, err
 }
