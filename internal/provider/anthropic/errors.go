@@ -1,15 +1,13 @@
 package anthropic
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/provider"
 )
 
 // DecodeError reads a non-2xx response, {"type":"error","error":{"type","message"}}
@@ -38,9 +36,9 @@ func (Adapter) DecodeError(resp *http.Response) *api.Error {
 	if requestID == "" {
 		requestID = body.RequestID
 	}
-	e.Err = fmt.Errorf("anthropic: upstream status %d (request-id %q): %s", resp.StatusCode, requestID, truncate(raw))
+	e.Err = fmt.Errorf("anthropic: upstream status %d (request-id %q): %s", resp.StatusCode, requestID, provider.Snippet(raw))
 	e.Retryable = api.RetryableStatus(resp.StatusCode)
-	e.RetryAfter = retryAfter(resp.Header)
+	e.RetryAfter = provider.RetryAfter(resp.Header)
 	return e
 }
 
@@ -64,41 +62,12 @@ var statusOfType = map[string]int{
 func streamError(d *errorDetail, data []byte) *api.Error {
 	if d == nil || d.Message == "" {
 		return api.NewError("upstream_error", "the provider reported an error mid-stream",
-			fmt.Errorf("anthropic: stream error event: %s", truncate(data)))
+			fmt.Errorf("anthropic: stream error event: %s", provider.Snippet(data)))
 	}
 	status, ok := statusOfType[d.Type]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
 	return &api.Error{Status: api.UpstreamStatus(status), Type: d.Type, Message: d.Message,
-		Err: fmt.Errorf("anthropic: stream error event: %s", truncate(data))}
-}
-
-// retryAfter reads retry-after, in seconds or as an HTTP date; Anthropic sends seconds with
-// its 429s (https://docs.anthropic.com/en/api/rate-limits#response-headers).
-func retryAfter(h http.Header) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 && n <= maxRetryAfter.Seconds() {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-// maxRetryAfter bounds a hint so a hostile value cannot overflow a Duration.
-const maxRetryAfter = 24 * time.Hour
-
-func truncate(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 512 {
-		return string(b[:512]) + "…"
-	}
-	return string(b)
+		Err: fmt.Errorf("anthropic: stream error event: %s", provider.Snippet(data))}
 }

@@ -1,16 +1,14 @@
 package bedrock
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/provider"
 )
 
 // DecodeError reads a non-2xx answer: {"message":"..."} with the error type in the
@@ -37,9 +35,9 @@ func (Adapter) DecodeError(resp *http.Response) *api.Error {
 		e.Type, e.Code = "server_error", "upstream_auth_error"
 		e.Message = fmt.Sprintf("the provider rejected the gateway's credentials (%s): %s", typ, msg)
 	}
-	e.Err = fmt.Errorf("bedrock: upstream status %d %s: %s", resp.StatusCode, typ, truncate(raw))
+	e.Err = fmt.Errorf("bedrock: upstream status %d %s: %s", resp.StatusCode, typ, provider.Snippet(raw))
 	e.Retryable = api.RetryableStatus(resp.StatusCode)
-	e.RetryAfter = retryAfter(resp.Header)
+	e.RetryAfter = provider.RetryAfter(resp.Header)
 	return e
 }
 
@@ -79,30 +77,4 @@ func sanitizeType(typ string) string {
 		typ = typ[i+1:]
 	}
 	return typ
-}
-
-// retryAfter reads retry-after, seconds or an HTTP date. Bedrock rarely sends it; a proxy in
-// front of it may.
-func retryAfter(h http.Header) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-func truncate(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 512 {
-		return string(b[:512]) + "…"
-	}
-	return string(b)
 }

@@ -181,7 +181,7 @@ func (s *stream) exception(typ, msg string, payload []byte) error {
 		typ = strings.ToUpper(typ[:1]) + typ[1:]
 	}
 	return &api.Error{Status: api.UpstreamStatus(status), Type: typ, Message: msg,
-		Err:       fmt.Errorf("bedrock: stream exception %s: %s", typ, truncate(payload)),
+		Err:       fmt.Errorf("bedrock: stream exception %s: %s", typ, provider.Snippet(payload)),
 		Retryable: !s.sent && api.RetryableStatus(status)}
 }
 

@@ -1,15 +1,14 @@
 package gemini
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/provider"
 )
 
 // errorBody is {"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED","details":[...]}}.
@@ -79,36 +78,10 @@ func (Adapter) DecodeError(resp *http.Response) *api.Error {
 		e.Status, e.Type, e.Code = http.StatusBadGateway, "server_error", "upstream_auth_error"
 		e.Message = "the provider rejected the gateway's credentials: " + e.Message
 	}
-	e.Err = fmt.Errorf("gemini: upstream status %d: %s", resp.StatusCode, truncate(raw))
+	e.Err = fmt.Errorf("gemini: upstream status %d: %s", resp.StatusCode, provider.Snippet(raw))
 	e.Retryable = api.RetryableStatus(resp.StatusCode)
-	if d := retryAfter(resp.Header); d > 0 {
+	if d := provider.RetryAfter(resp.Header); d > 0 {
 		e.RetryAfter = d
 	}
 	return e
-}
-
-// retryAfter reads a Retry-After header (seconds or HTTP date), should a proxy in front of
-// Gemini send one.
-func retryAfter(h http.Header) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-func truncate(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 512 {
-		return string(b[:512]) + "…"
-	}
-	return string(b)
 }

@@ -127,7 +127,7 @@ func (s *stream) translate(data []byte) error {
 	if g.Error != nil {
 		// An error mid-stream: keep Google's status and message; the answer is already partly out.
 		e := g.Error.toAPIError(api.UpstreamStatus(g.Error.Code))
-		e.Err = fmt.Errorf("gemini: stream error event: %s", truncate(data))
+		e.Err = fmt.Errorf("gemini: stream error event: %s", provider.Snippet(data))
 		return e
 	}
 	if len(g.Candidates) == 0 && g.PromptFeedback != nil && g.PromptFeedback.BlockReason != "" {

@@ -1,16 +1,15 @@
 package openaiwire
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/provider"
 )
 
 // errorBody is {"error":{"message","type","param","code"}}. code is a string at OpenAI, a
@@ -62,32 +61,10 @@ func DecodeError(resp *http.Response) *api.Error {
 		e.Type, e.Code = "server_error", "upstream_auth_error"
 		e.Message = "the provider rejected the gateway's credentials: " + e.Message
 	}
-	e.Err = fmt.Errorf("openaiwire: upstream status %d: %s", resp.StatusCode, truncate(raw))
+	e.Err = fmt.Errorf("openaiwire: upstream status %d: %s", resp.StatusCode, provider.Snippet(raw))
 	e.Retryable = api.RetryableStatus(resp.StatusCode)
-	e.RetryAfter = retryAfter(resp.Header)
+	e.RetryAfter = provider.RetryAfter(resp.Header)
 	return e
-}
-
-// retryAfter reads retry-after (seconds or HTTP date) and OpenAI's retry-after-ms.
-func retryAfter(h http.Header) time.Duration {
-	if ms := h.Get("Retry-After-Ms"); ms != "" {
-		if n, err := strconv.ParseFloat(ms, 64); err == nil && n > 0 {
-			return time.Duration(n * float64(time.Millisecond))
-		}
-	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func rawText(v jsonx.Value) string {
@@ -99,12 +76,4 @@ func rawText(v jsonx.Value) string {
 		return unq
 	}
 	return s
-}
-
-func truncate(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 512 {
-		return string(b[:512]) + "…"
-	}
-	return string(b)
 }

@@ -77,7 +77,7 @@ func interrupted(err error) error {
 func streamError(data []byte) error {
 	var body errorBody
 	if err := jsonx.Unmarshal(data, &body); err != nil || body.Error.Message == "" {
-		return api.NewError("upstream_error", "the provider reported an error mid-stream", fmt.Errorf("openaiwire: stream error event: %s", truncate(data)))
+		return api.NewError("upstream_error", "the provider reported an error mid-stream", fmt.Errorf("openaiwire: stream error event: %s", provider.Snippet(data)))
 	}
 	e := body.toAPIError(http.StatusBadGateway)
 	e.Retryable = false
