@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/provider"
 )
 
 func sseResponse(body string) *http.Response {
@@ -135,8 +136,8 @@ func TestRetryAfter(t *testing.T) {
 		if tt.value != "" {
 			h.Set("Retry-After", tt.value)
 		}
-		if got := retryAfter(h); got != tt.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tt.value, got, tt.want)
+		if got := provider.RetryAfter(h); got != tt.want {
+			t.Errorf("provider.RetryAfter(%q) = %v, want %v", tt.value, got, tt.want)
 		}
 	}
 }
