@@ -70,6 +70,7 @@ func (g *Gateway) Snapshot() *Snapshot { return g.snapshot.Load() }
 // Register adds the public API's routes to mux.
 func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/chat/completions", g.handle(g.authenticated(g.chat)))
+	mux.Handle("POST /v1/messages", g.handleWith(g.authenticated(g.messages), writeAnthropicError))
 	mux.Handle("POST /v1/embeddings", g.handle(g.authenticated(g.embeddings)))
 	mux.Handle("POST /v1/images/generations", g.handle(g.authenticated(g.images)))
 	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.authenticated(g.transcription)))
@@ -145,9 +146,12 @@ func (g *Gateway) resolve(r *http.Request, table *router.Table, model string) (*
 	return table.Resolve(model)
 }
 
-// handle renders a handler's error. A client that went away gets nothing: there is nobody to
-// tell, and its cancellation already stopped the upstream request.
-func (g *Gateway) handle(h handlerFunc) http.Handler {
+// handle renders a handler's error in OpenAI's shape. A client that went away gets nothing:
+// there is nobody to tell, and its cancellation already stopped the upstream request.
+func (g *Gateway) handle(h handlerFunc) http.Handler { return g.handleWith(h, writeError) }
+
+// handleWith is handle with another error shape, for endpoints that speak another API.
+func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *api.Error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", newRequestID())
 		err := h(w, r)
@@ -162,7 +166,7 @@ func (g *Gateway) handle(h handlerFunc) http.Handler {
 			g.log.LogAttrs(r.Context(), slog.LevelWarn, "request failed",
 				slog.String("path", r.URL.Path), slog.String("code", e.Code), slog.Any("err", e.Err))
 		}
-		writeError(w, e)
+		render(w, e)
 	})
 }
 

@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/inbound/anthropic"
+	"github.com/sluicehq/sluice/internal/router"
+)
+
+// messages serves POST /v1/messages, Anthropic's Messages API, in front of any provider: the
+// request is translated to the OpenAI shape, routed exactly like a chat completion, and the
+// answer translated back.
+func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) error {
+	snap := g.snapshot.Load()
+	var in anthropic.MessagesRequest
+	if err := decodeJSON(w, r, snap.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	overrideModel(r, &in.Model)
+	req, err := anthropic.ToChatRequest(&in)
+	if err != nil {
+		return err
+	}
+	if err := req.Validate(); err != nil {
+		return api.NewError("invalid_request", err.Error(), err)
+	}
+	route, err := g.routeChat(w, r, snap.Routes, req)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, err := requestDeadline(r)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if req.Stream {
+		return g.relayMessages(ctx, w, r, snap.Routes, route, req)
+	}
+	resp, res, err := snap.Routes.Chat(ctx, route, req)
+	setRoutingHeaders(w, res)
+	if err != nil {
+		return err
+	}
+	msg, err := anthropic.FromChatResponse(resp)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, msg)
+}
+
+// relayMessages streams the answer as Anthropic events, one write and flush per chunk. As in
+// relayStream, a failure before the provider answers is an ordinary error response; after the
+// status is sent it becomes an error event and the stream ends without message_stop.
+func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest) error {
+	stream, res, err := table.ChatStream(ctx, route, req)
+	setRoutingHeaders(w, res)
+	if err != nil {
+		return err
+	}
+	defer stream.Close() // cancels the upstream request if the client left early
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+
+	bufp := chunkBufPool.Get().(*[]byte)
+	defer chunkBufPool.Put(bufp)
+	enc := anthropic.NewStreamEncoder(req.Model)
+	for {
+		chunk, err := stream.Next()
+		buf := (*bufp)[:0]
+		done := errors.Is(err, io.EOF)
+		switch {
+		case done:
+			buf, err = enc.AppendFinish(buf)
+		case err != nil:
+			if r.Context().Err() != nil {
+				return nil // client gone
+			}
+		default:
+			buf, err = enc.AppendChunk(buf, chunk)
+		}
+		if err != nil {
+			g.writeMessagesStreamError(w, rc, r, err)
+			return nil
+		}
+		*bufp = buf
+		if len(buf) > 0 {
+			if _, err := w.Write(buf); err != nil {
+				return nil // client gone; the deferred Close cancels upstream
+			}
+			if err := rc.Flush(); err != nil {
+				return nil
+			}
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+func (g *Gateway) writeMessagesStreamError(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, err error) {
+	e := api.AsError(err)
+	g.log.LogAttrs(r.Context(), slog.LevelWarn, "stream failed",
+		slog.String("code", e.Code), slog.Any("err", e.Err))
+	_, _ = w.Write(anthropic.AppendErrorEvent(nil, e))
+	_ = rc.Flush()
+}
+
+// writeAnthropicError renders an error as the Anthropic API does, so Anthropic SDKs raise
+// their own typed errors.
+func writeAnthropicError(w http.ResponseWriter, e *api.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Seconds()+0.5))))
+	}
+	writeRaw(w, e.Status, anthropic.AppendError(make([]byte, 0, 256), e))
+}
