@@ -15,6 +15,7 @@ const (
 	PrefixUser         = "user_"
 	PrefixKey          = "key_"
 	PrefixCredential   = "cred_"
+	PrefixModelRoute   = "route_"
 	PrefixAudit        = "evt_"
 )
 

@@ -121,6 +121,13 @@ type Store interface {
 	// ListCredentials lists one provider's credentials, or all when provider is "".
 	ListCredentials(ctx context.Context, provider string, opts ListOptions) (Page[ProviderCredential], error)
 
+	CreateModelRoute(ctx context.Context, m ModelRoute) (ModelRoute, error)
+	GetModelRoute(ctx context.Context, id string) (ModelRoute, error)
+	// UpdateModelRoute changes Name and Spec.
+	UpdateModelRoute(ctx context.Context, m ModelRoute) (ModelRoute, error)
+	DeleteModelRoute(ctx context.Context, id string) error
+	ListModelRoutes(ctx context.Context, opts ListOptions) (Page[ModelRoute], error)
+
 	// AppendAudit records an event; it does not bump Version.
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
 	// ListAudit lists events in ID (that is, append) order.

@@ -103,6 +103,17 @@ func (k *APIKey) Expired(now time.Time) bool {
 	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
 }
 
+// ModelRoute is a public model managed through the admin API instead of the config file. Spec
+// is that model's entry in JSON (name, strategy, targets, fallbacks, timeouts), the same
+// fields as a config file's models[] item; the gateway validates and compiles it.
+type ModelRoute struct {
+	ID        string
+	Name      string // unique; the name clients call
+	Spec      json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 // ProviderCredential is an upstream provider's secret, encrypted by the caller.
 type ProviderCredential struct {
 	ID         string

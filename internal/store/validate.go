@@ -196,6 +196,19 @@ func (c *ProviderCredential) Validate() error {
 	return p.err("provider credential")
 }
 
+// Validate checks a model route before it is stored. Whether its targets make sense is the
+// gateway's to check; the store keeps any JSON object.
+func (m *ModelRoute) Validate() error {
+	var p problems
+	p.id("id", m.ID, false)
+	p.name("name", m.Name, true)
+	var obj map[string]json.RawMessage
+	if len(m.Spec) == 0 || json.Unmarshal(m.Spec, &obj) != nil {
+		p.add("spec", "must be a JSON object")
+	}
+	return p.err("model route")
+}
+
 // Validate checks an audit event before it is stored.
 func (e *AuditEvent) Validate() error {
 	var p problems
