@@ -21,10 +21,11 @@ import (
 
 // API serves /admin/v1.
 type API struct {
-	store store.Store
-	auth  *auth.Authenticator
-	log   *slog.Logger
-	creds Credentials
+	store  store.Store
+	auth   *auth.Authenticator
+	log    *slog.Logger
+	creds  Credentials
+	models ModelRoutes
 }
 
 // New returns the admin API over st, authenticating with a.

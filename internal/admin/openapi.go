@@ -108,6 +108,13 @@ var schemas = map[string]any{
 		"name": str(), "created_at": timeT()}),
 	"CredentialInput": object([]string{"provider", "name", "secret"}, map[string]any{"provider": str(), "name": str(),
 		"secret": map[string]any{"type": "string", "writeOnly": true}}),
+	"ModelSpec": object([]string{"name", "targets"}, map[string]any{"name": str(),
+		"strategy": map[string]any{"type": "string", "enum": []string{"weighted", "round_robin", "least_latency", "least_busy"}},
+		"targets": map[string]any{"type": "array", "items": object([]string{"provider", "model"}, map[string]any{
+			"provider": str(), "model": str(), "weight": integer(), "priority": integer()})},
+		"fallbacks": strs(), "max_attempts": integer(), "timeout": str(), "ttft_timeout": str()}),
+	"ModelRoute": object([]string{"id", "name", "spec"}, map[string]any{"id": str(), "object": str(), "name": str(),
+		"spec": ref("ModelSpec"), "created_at": timeT(), "updated_at": timeT()}),
 	"IssuedKey": object([]string{"key", "api_key"}, map[string]any{"key": str(), "api_key": ref("APIKey")}),
 	"AuditEvent": object([]string{"id", "at", "actor", "action"}, map[string]any{"id": str(), "at": timeT(), "actor": str(),
 		"actor_kind": str(), "action": str(), "resource_kind": str(), "resource_id": str(), "before": map[string]any{},

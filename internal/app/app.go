@@ -99,7 +99,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.closeMock()
 		return nil, err
 	}
-	table, err := a.compile(ctx, cfg, src)
+	table, err := a.compile(ctx, cfg, src, nil)
 	if err != nil {
 		a.closeMock()
 		a.store.Close()
@@ -107,13 +107,19 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log, gateway.WithAuth(a.auth))
-	adminAPI := admin.New(a.store, a.auth, log).WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.credentialsChanged})
+	adminAPI := admin.New(a.store, a.auth, log).
+		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
+		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI)
 	return a, nil
 }
 
-// compile resolves stored credentials into cfg and builds the routing table.
-func (a *App) compile(ctx context.Context, cfg *config.Config, src *config.Source) (*router.Table, error) {
+// compile adds the models stored through the admin API (with change applied, when checking
+// one before it is stored), resolves stored credentials, and builds the routing table.
+func (a *App) compile(ctx context.Context, cfg *config.Config, src *config.Source, change *routeChange) (*router.Table, error) {
+	if err := a.addStoredModels(ctx, cfg, change); err != nil {
+		return nil, err
+	}
 	if err := a.resolveCredentials(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -174,6 +180,7 @@ func (a *App) Run(ctx context.Context) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go a.auth.Run(bgCtx, a.store, a.cfg.Store.SyncInterval)
+	go a.watchStore(bgCtx, a.cfg.Store.SyncInterval)
 	if a.verifier != nil {
 		go a.verifier.Run(bgCtx)
 	}

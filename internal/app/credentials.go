@@ -67,10 +67,5 @@ func (a *App) findCredential(ctx context.Context, provider, name string) (store.
 
 var errNoCredential = errors.New("no stored credential")
 
-// credentialsChanged rebuilds the routing table after a credential was stored or deleted.
-func (a *App) credentialsChanged(context.Context) error {
-	if err := a.Reload(); err != nil && !errors.Is(err, ErrNoConfigFile) {
-		return err
-	}
-	return nil
-}
+// storeChanged rebuilds the routing table after a stored credential or model changed.
+func (a *App) storeChanged(context.Context) error { return a.Reload() }

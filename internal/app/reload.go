@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/config"
@@ -14,30 +14,19 @@ import (
 // than inotify) also sees Kubernetes ConfigMap updates, which swap a symlink.
 const configPollInterval = 2 * time.Second
 
-// ErrNoConfigFile is returned by Reload when Sluice was configured from the environment.
-var ErrNoConfigFile = errors.New("app: no configuration file to reload")
-
-// Reload re-reads the configuration file and swaps the routing snapshot atomically: requests
+// Reload re-reads the configuration (file or environment) and the models stored through the
+// admin API, and swaps the routing snapshot atomically: requests
 // already in flight finish on the old one, new requests use the new one, none is dropped. A
 // configuration with problems is rejected whole and the running one stays. Server settings
 // (listen address, timeouts) need a restart.
 func (a *App) Reload() error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	if a.configPath == "" {
-		return ErrNoConfigFile
-	}
-	cfg, src, err := config.LoadFile(a.configPath)
+	cfg, src, err := a.loadBase()
 	if err != nil {
 		return err
 	}
-	if a.mock != nil {
-		addDemo(cfg, a.mock.URL())
-	}
-	if a.listenOverride != "" {
-		cfg.Server.Listen = a.listenOverride
-	}
-	table, err := a.compile(context.Background(), cfg, src)
+	table, err := a.compile(context.Background(), cfg, src, nil)
 	if err != nil {
 		return err
 	}
@@ -49,7 +38,7 @@ func (a *App) Reload() error {
 		a.log.Warn("server settings changed; they take effect on restart")
 	}
 	a.cfg.Providers, a.cfg.Models, a.cfg.Routing = cfg.Providers, cfg.Models, cfg.Routing
-	a.log.Info("configuration reloaded", "config", a.configPath, "providers", len(cfg.Providers), "models", len(table.Models()))
+	a.log.Info("configuration reloaded", "config", a.source, "providers", len(cfg.Providers), "models", len(table.Models()))
 	return nil
 }
 
@@ -86,4 +75,70 @@ func fileStamp(path string) stamp {
 		return stamp{}
 	}
 	return stamp{fi.Size(), fi.ModTime()}
+}
+
+// loadBase reads the configuration as at start — the file, or the environment — with the
+// --demo provider and --listen applied.
+func (a *App) loadBase() (*config.Config, *config.Source, error) {
+	var cfg *config.Config
+	var src *config.Source
+	var err error
+	if a.configPath != "" {
+		cfg, src, err = config.LoadFile(a.configPath)
+	} else {
+		cfg, src, err = loadConfig("")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.mock != nil {
+		addDemo(cfg, a.mock.URL())
+	}
+	if a.listenOverride != "" {
+		cfg.Server.Listen = a.listenOverride
+	}
+	return cfg, src, nil
+}
+
+// watchStore picks up models stored through another node's admin API: when the store's change
+// counter moves and the stored models differ from those compiled, the table is rebuilt.
+func (a *App) watchStore(ctx context.Context, every time.Duration) {
+	lastVersion, _ := a.store.Version(ctx)
+	lastStamp := a.routesStamp(ctx)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		v, err := a.store.Version(ctx)
+		if err != nil || v == lastVersion {
+			continue
+		}
+		lastVersion = v
+		stamp := a.routesStamp(ctx)
+		if stamp == lastStamp {
+			continue // a key or team changed; auth follows on its own
+		}
+		lastStamp = stamp
+		if err := a.Reload(); err != nil {
+			a.log.Error("stored models changed but the configuration does not compile; keeping the running one", "err", err)
+		}
+	}
+}
+
+// routesStamp identifies the stored models' state: ids and update times.
+func (a *App) routesStamp(ctx context.Context) string {
+	routes, err := a.storedRoutes(ctx)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range routes {
+		b.WriteString(r.ID)
+		b.WriteString(r.UpdatedAt.String())
+	}
+	return b.String()
 }
