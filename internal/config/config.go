@@ -137,6 +137,9 @@ type Model struct {
 	// TTFTTimeout bounds, per attempt, the wait for a stream's first chunk; a target that
 	// misses it counts as failed and the next is tried. 0 means no bound of its own.
 	TTFTTimeout time.Duration `yaml:"ttft_timeout"`
+	// IdleTimeout ends a stream that sends nothing for this long once it has started, with an
+	// error event (a stalled provider must not hold a client forever). Default 30s.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
 }
 
 // Rule sends matching requests to another model. Rules are checked in order; the first whose
@@ -200,6 +203,7 @@ const (
 	DefaultConnectTimeout      = 10 * time.Second
 	DefaultMaxIdleConnsPerHost = 256
 	DefaultStorePath           = "sluice.db"
+	DefaultStreamIdleTimeout   = 30 * time.Second
 )
 
 // ApplyDefaults fills empty fields in place.
@@ -221,6 +225,7 @@ func (c *Config) ApplyDefaults() {
 		m := &c.Models[i]
 		setDefault(&m.Strategy, "weighted")
 		setDefault(&m.MaxAttempts, 3)
+		setDefault(&m.IdleTimeout, DefaultStreamIdleTimeout)
 		for j := range m.Targets {
 			setDefault(&m.Targets[j].Weight, 1)
 			setDefault(&m.Targets[j].Priority, 1)

@@ -55,7 +55,7 @@ func (c *Config) Validate(src *Source) Problems {
 		if m.MaxAttempts < 1 || m.MaxAttempts > 10 {
 			ps.Add(src, path+".max_attempts", "must be between 1 and 10")
 		}
-		if m.Timeout < 0 || m.TTFTTimeout < 0 {
+		if m.Timeout < 0 || m.TTFTTimeout < 0 || m.IdleTimeout < 0 {
 			ps.Add(src, path, "timeouts must not be negative")
 		}
 		for j, t := range m.Targets {

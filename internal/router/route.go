@@ -28,6 +28,7 @@ type Route struct {
 	maxAttempts int
 	timeout     time.Duration
 	ttftTimeout time.Duration
+	idleTimeout time.Duration
 	policy      *config.Routing
 	next        atomic.Uint64 // round-robin position
 }
@@ -38,7 +39,7 @@ func newRoute(name string, m config.Model, policy *config.Routing) *Route {
 		s = weightedOrder
 	}
 	return &Route{Name: name, strategy: s, maxAttempts: max(m.MaxAttempts, 1), timeout: m.Timeout,
-		ttftTimeout: m.TTFTTimeout, policy: policy}
+		ttftTimeout: m.TTFTTimeout, idleTimeout: m.IdleTimeout, policy: policy}
 }
 
 func (r *Route) add(t *provider.Target, tier int) {
@@ -79,7 +80,7 @@ func (t *Table) Resolve(model string) (*Route, error) {
 		if acc, ok := t.providers[name]; ok {
 			// A direct route is built per request: its targets keep no cooldown or latency
 			// history. Declare a model alias to get them.
-			r := newRoute(model, config.Model{MaxAttempts: t.policy.directAttempts}, &t.policy.Routing)
+			r := newRoute(model, config.Model{MaxAttempts: t.policy.directAttempts, IdleTimeout: config.DefaultStreamIdleTimeout}, &t.policy.Routing)
 			r.add(acc.target(upstream, 1), 1)
 			return r, nil
 		}

@@ -67,7 +67,7 @@ func (t *Table) ChatStream(ctx context.Context, r *Route, req *api.ChatRequest) 
 	var out provider.Stream
 	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
 		var err error
-		out, err = streamOnce(ctx, m.target, req, r.ttftTimeout)
+		out, err = streamOnce(ctx, m.target, req, r.ttftTimeout, r.idleTimeout)
 		return err
 	})
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *closeStream) Close() error {
 	return err
 }
 
-func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest, ttft time.Duration) (provider.Stream, error) {
+func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest, ttft, idle time.Duration) (provider.Stream, error) {
 	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
 	var ttftMissed atomic.Bool
 	if ttft > 0 {
@@ -132,6 +132,11 @@ func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatReque
 		return fail(context.Canceled)
 	}
 	ts.first, ts.firstErr, ts.peeked = first, err, true
+	if idle > 0 {
+		// One timer per stream, re-armed before each read: a stall cancels the request.
+		ts.idle = idle
+		ts.idleTimer = time.AfterFunc(idle, func() { ts.stalled.Store(true); cancel() })
+	}
 	return ts, nil
 }
 
@@ -200,6 +205,10 @@ type timedStream struct {
 	peeked   bool
 	first    *api.ChatChunk
 	firstErr error
+
+	idle      time.Duration
+	idleTimer *time.Timer // nil without an idle timeout
+	stalled   atomic.Bool
 }
 
 func (s *timedStream) Next() (*api.ChatChunk, error) {
@@ -207,7 +216,18 @@ func (s *timedStream) Next() (*api.ChatChunk, error) {
 		s.peeked = false
 		return s.first, s.firstErr
 	}
+	if s.idleTimer != nil {
+		// Only the wait for the provider counts: a slow client is backpressure, not a stall.
+		s.idleTimer.Reset(s.idle)
+	}
 	c, err := s.Stream.Next()
+	if s.idleTimer != nil {
+		s.idleTimer.Stop()
+	}
+	if err != nil && !errors.Is(err, io.EOF) && s.stalled.Load() {
+		return nil, api.NewError("upstream_timeout",
+			fmt.Sprintf("provider %q sent nothing for %s mid-stream", s.target.Provider, s.idle), err)
+	}
 	if err != nil && !errors.Is(err, io.EOF) && errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
 		// The body read fails in several ways once the deadline hits; the deadline is the cause.
 		return nil, transportError(s.ctx, s.target, err)
@@ -216,6 +236,9 @@ func (s *timedStream) Next() (*api.ChatChunk, error) {
 }
 
 func (s *timedStream) Close() error {
+	if s.idleTimer != nil {
+		s.idleTimer.Stop()
+	}
 	err := s.Stream.Close()
 	s.cancel()
 	return err
