@@ -267,24 +267,8 @@ func TestAnthropicUnsupportedParameterIs400(t *testing.T) {
 func TestAnthropicStreamErrorEventEndsWithoutDone(t *testing.T) {
 	g := start(t, anthropicConfig, time.Minute)
 	body := `{"model":"claude","stream":true,"messages":[{"role":"user","content":"[[mock error_after=2]]"}]}`
-	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := readSSE(t, resp.Body)
-	if len(events) < 3 {
-		t.Fatalf("events = %q, want the role chunk, 2 content chunks and an error", events)
-	}
-	for _, ev := range events {
-		if ev == "[DONE]" {
-			t.Fatalf("a failed stream must not end with [DONE]: %q", events)
-		}
-	}
-	var e struct {
-		Error struct{ Message, Type string }
-	}
-	if err := json.Unmarshal([]byte(events[len(events)-1]), &e); err != nil || e.Error.Type != "overloaded_error" || e.Error.Message != "Overloaded" {
-		t.Fatalf("last event %q is not Anthropic's overloaded error", events[len(events)-1])
+	// The role chunk, 2 content chunks, then Anthropic's own error, type and message kept.
+	if _, e := failedStream(t, g, body, 3); e.Type != "overloaded_error" || e.Message != "Overloaded" {
+		t.Fatalf("error event %+v is not Anthropic's overloaded error", e)
 	}
 }

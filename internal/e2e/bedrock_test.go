@@ -251,28 +251,8 @@ func TestBedrockStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 	} {
 		t.Run(tc.knob, func(t *testing.T) {
 			body := `{"model":"claude","stream":true,"messages":[{"role":"user","content":"[[mock ` + tc.knob + `]]"}]}`
-			resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			events := readSSE(t, resp.Body)
-			if len(events) < 2 {
-				t.Fatalf("events = %q", events)
-			}
-			for _, ev := range events {
-				if ev == "[DONE]" {
-					t.Fatalf("a failed stream must not end with [DONE]: %q", events)
-				}
-			}
-			var e struct {
-				Error struct{ Message, Type, Code string }
-			}
-			if err := json.Unmarshal([]byte(events[len(events)-1]), &e); err != nil || e.Error.Message == "" {
-				t.Fatalf("last event %q is not an error event", events[len(events)-1])
-			}
-			if e.Error.Type != tc.typ || e.Error.Code != tc.code {
-				t.Errorf("error type %q code %q, want %q %q", e.Error.Type, e.Error.Code, tc.typ, tc.code)
+			if _, e := failedStream(t, g, body, 2); e.Type != tc.typ || e.Code != tc.code {
+				t.Errorf("error type %q code %q, want %q %q", e.Type, e.Code, tc.typ, tc.code)
 			}
 		})
 	}

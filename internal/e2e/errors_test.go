@@ -159,6 +159,38 @@ func readSSE(t *testing.T, body io.Reader) []string {
 	return out
 }
 
+// streamError is the body of the error event that ends a failed stream.
+type streamError struct{ Message, Type, Code string }
+
+// failedStream posts a streaming chat request that must fail after it started: it returns the
+// events, having checked that the status was 200, that at least minEvents arrived, that none is
+// [DONE] and that the last is an error event.
+func failedStream(t *testing.T, g *gateway, body string, minEvents int) ([]string, streamError) {
+	t.Helper()
+	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: the stream had started, so the status must be 200", resp.StatusCode)
+	}
+	events := readSSE(t, resp.Body)
+	if len(events) < minEvents {
+		t.Fatalf("events = %q, want at least %d", events, minEvents)
+	}
+	for _, ev := range events {
+		if ev == "[DONE]" {
+			t.Fatalf("a failed stream must not end with [DONE]: %q", events)
+		}
+	}
+	var e struct{ Error streamError }
+	if err := json.Unmarshal([]byte(events[len(events)-1]), &e); err != nil || e.Error.Message == "" {
+		t.Fatalf("last event %q is not an error event", events[len(events)-1])
+	}
+	return events, e.Error
+}
+
 func TestStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 	g := start(t, defaultConfig, time.Minute)
 	for _, tc := range []struct{ knob, code string }{
@@ -167,29 +199,9 @@ func TestStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 	} {
 		t.Run(tc.knob, func(t *testing.T) {
 			body := `{"model":"fast","stream":true,"messages":[{"role":"user","content":"[[mock ` + tc.knob + `]]"}]}`
-			resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			events := readSSE(t, resp.Body)
-			if len(events) < 2 {
-				t.Fatalf("events = %q", events)
-			}
-			last := events[len(events)-1]
-			for _, ev := range events {
-				if ev == "[DONE]" {
-					t.Fatalf("a failed stream must not end with [DONE]: %q", events)
-				}
-			}
-			var e struct {
-				Error struct{ Message, Type, Code string }
-			}
-			if err := json.Unmarshal([]byte(last), &e); err != nil || e.Error.Message == "" {
-				t.Fatalf("last event %q is not an error event", last)
-			}
-			if tc.code != "" && e.Error.Code != tc.code {
-				t.Errorf("code = %q, want %q", e.Error.Code, tc.code)
+			_, e := failedStream(t, g, body, 2)
+			if tc.code != "" && e.Code != tc.code {
+				t.Errorf("code = %q, want %q", e.Code, tc.code)
 			}
 		})
 	}
@@ -206,18 +218,8 @@ func TestStreamFaultsEndWithErrorEventAndNoDone(t *testing.T) {
 func TestTimeoutMidStreamEndsWithErrorEvent(t *testing.T) {
 	g := start(t, defaultConfig, 400*time.Millisecond)
 	body := `{"model":"fast","stream":true,"messages":[{"role":"user","content":"[[mock tokens=50 token_delay=50ms]]"}]}`
-	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d: the stream had started, so the status must be 200", resp.StatusCode)
-	}
-	events := readSSE(t, resp.Body)
-	last := events[len(events)-1]
-	if len(events) < 3 || !strings.Contains(last, `"code":"upstream_timeout"`) {
-		t.Fatalf("want some chunks then an upstream_timeout error event, got %d events ending %q", len(events), last)
+	if _, e := failedStream(t, g, body, 3); e.Code != "upstream_timeout" {
+		t.Fatalf("error event code = %q, want upstream_timeout", e.Code)
 	}
 	waitFor(t, "the timed-out upstream request to be cancelled", func() bool { return g.Mock.Server().Stats().Canceled >= 1 })
 }

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -301,16 +298,7 @@ func TestGeminiEmbeddingsFloatAndBase64(t *testing.T) {
 	if _, err := client.Embeddings.New(ctx, params, option.WithResponseBodyInto(&raw)); err != nil {
 		t.Fatalf("Embeddings.New base64: %v", err)
 	}
-	b, err := base64.StdEncoding.DecodeString(raw.Data[1].Embedding)
-	if err != nil || len(b) != 8*4 {
-		t.Fatalf("base64 embedding: %d bytes, %v", len(b), err)
-	}
-	for i := range 8 {
-		got := float64(math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:])))
-		if want := floats.Data[1].Embedding[i]; math.Abs(got-want) > 1e-6 {
-			t.Fatalf("dim %d: base64 %v != float %v", i, got, want)
-		}
-	}
+	assertSameVector(t, raw.Data[1].Embedding, floats.Data[1].Embedding)
 }
 
 func TestGeminiErrorsAreMapped(t *testing.T) {

@@ -41,16 +41,7 @@ func TestEmbeddingsFloatAndBase64Agree(t *testing.T) {
 	if _, err := client.Embeddings.New(ctx, params, option.WithResponseBodyInto(&raw)); err != nil {
 		t.Fatalf("Embeddings.New base64: %v", err)
 	}
-	b, err := base64.StdEncoding.DecodeString(raw.Data[1].Embedding)
-	if err != nil || len(b) != 8*4 {
-		t.Fatalf("base64 embedding: %d bytes, %v", len(b), err)
-	}
-	for i := range 8 {
-		got := float64(math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:])))
-		if want := floats.Data[1].Embedding[i]; math.Abs(got-want) > 1e-6 {
-			t.Fatalf("dim %d: base64 %v != float %v", i, got, want)
-		}
-	}
+	assertSameVector(t, raw.Data[1].Embedding, floats.Data[1].Embedding)
 }
 
 func TestModelsList(t *testing.T) {
@@ -146,4 +137,20 @@ func TestShutdownDrainsInFlightStreams(t *testing.T) {
 		t.Errorf("got %d chunks, want all 10 tokens plus the final chunk", n)
 	}
 	<-stopped
+}
+
+// assertSameVector checks that a base64 embedding (little-endian float32, OpenAI's
+// encoding_format=base64) holds the same numbers as its float form.
+func assertSameVector(t *testing.T, b64 string, floats []float64) {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(b) != len(floats)*4 {
+		t.Fatalf("base64 embedding: %d bytes for %d dims, %v", len(b), len(floats), err)
+	}
+	for i, want := range floats {
+		got := float64(math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:])))
+		if math.Abs(got-want) > 1e-6 {
+			t.Fatalf("dim %d: base64 %v != float %v", i, got, want)
+		}
+	}
 }

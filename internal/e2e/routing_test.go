@@ -395,15 +395,8 @@ func TestStalledStreamEndsWithErrorEvent(t *testing.T) {
 `), time.Minute)
 	body := `{"model":"watched","stream":true,"messages":[{"role":"user","content":"[[mock tokens=5 token_delay=2s]]"}]}`
 	began := time.Now()
-	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	events := readSSE(t, resp.Body)
-	last := events[len(events)-1]
-	if !strings.Contains(last, `"code":"upstream_timeout"`) || !strings.Contains(last, "mid-stream") {
-		t.Fatalf("last event = %q, want an upstream_timeout error for the stall", last)
+	if _, e := failedStream(t, g, body, 1); e.Code != "upstream_timeout" || !strings.Contains(e.Message, "mid-stream") {
+		t.Fatalf("error event %+v, want an upstream_timeout for the stall", e)
 	}
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("a stalled stream took %v to end with a 300ms idle timeout", took)
