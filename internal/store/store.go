@@ -63,6 +63,19 @@ type AuditFilter struct {
 	Until        time.Time
 }
 
+// RequestLogFilter narrows ListRequestLogs; zero fields match everything. Since is
+// inclusive and Until exclusive.
+type RequestLogFilter struct {
+	Since     time.Time
+	Until     time.Time
+	KeyID     string
+	TeamID    string
+	Model     string // the requested model
+	Provider  string
+	Status    int
+	ErrorType string
+}
+
 // Store persists identity and governance data. Every method is safe for concurrent use.
 // Create methods fill ID (when empty) and CreatedAt, and return the stored value. Update
 // methods change only the fields their doc names and return the stored value. Times come
@@ -132,6 +145,17 @@ type Store interface {
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
 	// ListAudit lists events in ID (that is, append) order.
 	ListAudit(ctx context.Context, f AuditFilter, opts ListOptions) (Page[AuditEvent], error)
+
+	// InsertRequestLogs writes a batch of request logs in one transaction, all or none.
+	// Like AppendAudit it does not bump Version: logs are not configuration. A log whose
+	// ID is already stored is skipped, so retrying a batch that did commit is harmless.
+	// At is filled with the current time when zero. It does not keep logs.
+	InsertRequestLogs(ctx context.Context, logs []RequestLog) error
+	// ListRequestLogs lists logs in (At, ID) order; the Next cursor is opaque.
+	ListRequestLogs(ctx context.Context, f RequestLogFilter, opts ListOptions) (Page[RequestLog], error)
+	// DeleteRequestLogsBefore removes logs with At before t (retention) and returns how
+	// many it removed. It does not bump Version.
+	DeleteRequestLogsBefore(ctx context.Context, t time.Time) (int64, error)
 
 	// Snapshot reads the whole auth state in one transaction.
 	Snapshot(ctx context.Context) (*Snapshot, error)

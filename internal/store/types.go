@@ -152,3 +152,38 @@ type Snapshot struct {
 	Users    []User
 	Keys     []APIKey
 }
+
+// RequestLog is one gateway request as the usage pipeline records it. ID is the request's
+// own ID ("req_..."), given by the caller so logs, traces and client errors agree.
+type RequestLog struct {
+	ID            string
+	At            time.Time // when the request arrived; the current time when zero
+	KeyID         string
+	UserID        string
+	TeamID        string
+	ProjectID     string
+	Model         string // as requested by the client
+	Provider      string
+	UpstreamModel string // as sent to the provider
+	Route         string
+	Attempts      int  // upstream calls made, retries and fallbacks included
+	Fallback      bool // served by a fallback target
+	Status        int  // HTTP status returned to the client
+	ErrorType     string
+	ErrorCode     string
+
+	PromptTokens        int64
+	CompletionTokens    int64
+	CachedTokens        int64
+	CacheCreationTokens int64
+	ReasoningTokens     int64
+	TokensEstimated     bool // counted by the gateway because the provider reported none
+	CostMicroUSD        int64
+
+	LatencyMs   int64
+	TTFTMs      int64 // time to first token; 0 when not streamed
+	Stream      bool
+	CacheResult string            // e.g. "hit", "miss", "" when the cache was not consulted
+	Metadata    map[string]string // client tags
+	TraceID     string
+}

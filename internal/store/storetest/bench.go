@@ -10,7 +10,8 @@ import (
 
 // Bench runs the store benchmarks, each against its own store from open: key lookup by
 // hash (the cold path when a key is not yet in the in-memory snapshot), Snapshot with
-// 10,000 keys (what every node does after a change), and AppendAudit (every admin call).
+// 10,000 keys (what every node does after a change), AppendAudit (every admin call), and
+// InsertRequestLogs in batches of 1000 (the usage pipeline's writer; reports records/s).
 func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 	b.Run("GetKeyByHash", func(b *testing.B) {
 		s := open(b)
@@ -45,6 +46,7 @@ func Bench(b *testing.B, open func(b *testing.B) store.Store) {
 			}
 		}
 	})
+	b.Run("InsertRequestLogs1000", func(b *testing.B) { benchInsertRequestLogs(b)(open(b)) })
 }
 
 // seedKeys creates n team keys spread over 10 teams, from several goroutines, and returns
