@@ -18,6 +18,7 @@ import (
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
 	"github.com/sluicehq/sluice/internal/mockllm"
+	"github.com/sluicehq/sluice/internal/pricing"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/provider/anthropic"
 	"github.com/sluicehq/sluice/internal/provider/azure"
@@ -28,6 +29,7 @@ import (
 	"github.com/sluicehq/sluice/internal/secret"
 	"github.com/sluicehq/sluice/internal/server"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/usage"
 )
 
 // Registry is the one table of wire formats Sluice speaks.
@@ -62,6 +64,7 @@ type App struct {
 	store    store.Store
 	auth     *auth.Authenticator
 	verifier *oidc.Verifier // nil without auth.oidc
+	recorder *usage.Recorder
 	sealer   *secret.Sealer // nil without auth.credentials_key
 
 	configPath     string     // the file to reload; empty when configured from the environment
@@ -105,8 +108,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
+	// The queue holds ~3 s of records at 5,000 req/s should the store stall; beyond that
+	// records are dropped and counted, never waited for.
+	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log, gateway.WithAuth(a.auth))
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log,
+		gateway.WithAuth(a.auth), gateway.WithRecorder(a.recorder), gateway.WithPricing(pricing.Default()))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
@@ -189,7 +196,13 @@ func (a *App) Run(ctx context.Context) error {
 		defer stopWatch()
 		go a.watchConfig(watchCtx, configPollInterval)
 	}
+	// The request log outlives the server's drain so the last requests' records are written.
+	recCtx, stopRecorder := context.WithCancel(context.WithoutCancel(ctx))
+	recDone := make(chan struct{})
+	go func() { a.recorder.Run(recCtx); close(recDone) }()
 	err := a.srv.Serve(ctx, a.ln)
+	stopRecorder()
+	<-recDone
 	a.log.Info("stopped")
 	return err
 }

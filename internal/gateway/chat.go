@@ -12,13 +12,19 @@ import (
 )
 
 // chat serves POST /v1/chat/completions.
-func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
+func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
+	start := time.Now()
 	snap := g.snapshot.Load()
 	var req api.ChatRequest
 	if err := decodeJSON(w, r, snap.MaxBodyBytes, &req); err != nil {
 		return err
 	}
 	overrideModel(r, &req.Model)
+	c := &call{start: start, model: req.Model, stream: req.Stream}
+	defer func() { g.record(w, r, c, err) }()
+	if c.meta, err = metadata(r); err != nil {
+		return err
+	}
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
@@ -33,13 +39,16 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer cancel()
 	if req.Stream {
-		return g.relayStream(ctx, w, r, snap.Routes, route, &req)
+		return g.relayStream(ctx, w, r, snap.Routes, route, &req, c)
 	}
 	resp, res, err := snap.Routes.Chat(ctx, route, &req)
+	c.res = res
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err
 	}
+	c.usage = resp.Usage
+	g.setCostHeader(w, c)
 	return writeJSON(w, http.StatusOK, resp)
 }
 

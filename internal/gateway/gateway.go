@@ -29,6 +29,8 @@ type Snapshot struct {
 type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
+	recorder Recorder // nil: no request log
+	pricer   Pricer   // nil: no cost
 	log      *slog.Logger
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
@@ -21,8 +22,9 @@ var doneEvent = []byte("data: [DONE]\n\n")
 // Failures before the provider answers are ordinary error responses. After that the status is
 // sent, so a failure becomes an error event and the stream ends without [DONE]: a client can
 // always tell a complete answer from a cut one.
-func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest) error {
+func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest, c *call) error {
 	stream, res, err := table.ChatStream(ctx, route, req)
+	c.res = res
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err
@@ -49,10 +51,16 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		if err != nil {
 			if r.Context().Err() != nil {
-				return nil // client gone
+				c.err = r.Context().Err() // client gone
+				return nil
 			}
+			c.err = err
 			g.writeStreamError(w, rc, r, err)
 			return nil
+		}
+		if chunk.Usage != nil {
+			u := *chunk.Usage // the chunk is reused by the next read
+			c.usage = &u
 		}
 		if chunk.Usage != nil && !wantUsage {
 			// Sluice asked the provider for usage on the client's behalf; a client that did
@@ -71,10 +79,15 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 		buf = append(buf, '\n', '\n')
 		*bufp = buf
 		if _, err := w.Write(buf); err != nil {
-			return nil // client gone; the deferred Close cancels upstream
+			c.err = context.Canceled // client gone; the deferred Close cancels upstream
+			return nil
 		}
 		if err := rc.Flush(); err != nil {
+			c.err = context.Canceled
 			return nil
+		}
+		if c.ttft == 0 {
+			c.ttft = time.Since(c.start)
 		}
 	}
 }

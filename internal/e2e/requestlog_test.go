@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/sqlite"
+)
+
+// TestEveryRequestIsLoggedWithUsageAndCost: each request leaves one record with who, what,
+// tokens, cost and timing, written asynchronously and flushed on shutdown.
+func TestEveryRequestIsLoggedWithUsageAndCost(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "logs.db")
+	g := start(t, defaultConfig+"\nstore:\n  path: "+db+"\n", time.Minute)
+	client := g.client()
+	ctx := context.Background()
+
+	var httpResp *http.Response
+	params := userMsg("hello")
+	params.Model = "mock/gpt-4o-mini"
+	resp, err := client.Chat.Completions.New(ctx, params, option.WithHeader("X-Sluice-Metadata", `{"app":"billing"}`),
+		option.WithResponseInto(&httpResp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if httpResp.Header.Get("X-Sluice-Cost-Usd") == "" {
+		t.Errorf("no x-sluice-cost-usd header for a priced model")
+	}
+	stream := client.Chat.Completions.NewStreaming(ctx, userMsg("[[mock tokens=5]]"))
+	for stream.Next() {
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Chat.Completions.New(ctx, userMsg("[[mock status=400]]"))
+	if apiError(t, err).StatusCode != 400 {
+		t.Fatalf("want a 400")
+	}
+	g.stop(t) // a clean stop flushes the queue
+
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.ListRequestLogs(ctx, store.RequestLogFilter{}, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 3 {
+		t.Fatalf("got %d request logs, want 3: %+v", len(page.Items), page.Items)
+	}
+	plain, streamed, failed := page.Items[0], page.Items[1], page.Items[2]
+	if plain.Model != "mock/gpt-4o-mini" || plain.Provider != "mock" || plain.UpstreamModel != "gpt-4o-mini" || plain.Status != 200 ||
+		plain.PromptTokens != int64(resp.Usage.PromptTokens) || plain.CompletionTokens != 16 || plain.CostMicroUSD <= 0 ||
+		plain.Metadata["app"] != "billing" || plain.Attempts != 1 || plain.Stream {
+		t.Errorf("non-streaming record = %+v", plain)
+	}
+	if !streamed.Stream || streamed.CompletionTokens != 5 || streamed.TTFTMs <= 0 || streamed.Route != "fast" || streamed.Status != 200 {
+		t.Errorf("streaming record = %+v (the usage Sluice asked for must be logged even though the client did not ask)", streamed)
+	}
+	if failed.Status != 400 || failed.ErrorType == "" || failed.PromptTokens != 0 {
+		t.Errorf("failed record = %+v", failed)
+	}
+	for _, rec := range page.Items {
+		if rec.ID == "" || rec.KeyID != "" || rec.LatencyMs < 0 {
+			t.Errorf("record identity = id %q key %q latency %d", rec.ID, rec.KeyID, rec.LatencyMs)
+		}
+	}
+}
