@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/inbound/anthropic"
@@ -16,17 +17,24 @@ import (
 // messages serves POST /v1/messages, Anthropic's Messages API, in front of any provider: the
 // request is translated to the OpenAI shape, routed exactly like a chat completion, and the
 // answer translated back.
-func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) error {
+func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
+	start := time.Now()
 	snap := g.snapshot.Load()
 	var in anthropic.MessagesRequest
 	if err := decodeJSON(w, r, snap.MaxBodyBytes, &in); err != nil {
 		return err
 	}
 	overrideModel(r, &in.Model)
+	c := &call{start: start, model: in.Model}
+	defer func() { g.record(w, r, c, err) }()
+	if c.meta, err = metadata(r); err != nil {
+		return err
+	}
 	req, err := anthropic.ToChatRequest(&in)
 	if err != nil {
 		return err
 	}
+	c.stream = req.Stream
 	if err := req.Validate(); err != nil {
 		return api.NewError("invalid_request", err.Error(), err)
 	}
@@ -40,13 +48,16 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer cancel()
 	if req.Stream {
-		return g.relayMessages(ctx, w, r, snap.Routes, route, req)
+		return g.relayMessages(ctx, w, r, snap.Routes, route, req, c)
 	}
 	resp, res, err := snap.Routes.Chat(ctx, route, req)
+	c.res = res
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err
 	}
+	c.usage = resp.Usage
+	g.setCostHeader(w, c)
 	msg, err := anthropic.FromChatResponse(resp)
 	if err != nil {
 		return err
@@ -57,8 +68,9 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) error {
 // relayMessages streams the answer as Anthropic events, one write and flush per chunk. As in
 // relayStream, a failure before the provider answers is an ordinary error response; after the
 // status is sent it becomes an error event and the stream ends without message_stop.
-func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest) error {
+func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table, route *router.Route, req *api.ChatRequest, c *call) error {
 	stream, res, err := table.ChatStream(ctx, route, req)
+	c.res = res
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err
@@ -85,22 +97,33 @@ func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *h
 			buf, err = enc.AppendFinish(buf)
 		case err != nil:
 			if r.Context().Err() != nil {
-				return nil // client gone
+				c.err = r.Context().Err() // client gone
+				return nil
 			}
 		default:
+			if chunk.Usage != nil {
+				u := *chunk.Usage // the chunk is reused by the next read
+				c.usage = &u
+			}
 			buf, err = enc.AppendChunk(buf, chunk)
 		}
 		if err != nil {
+			c.err = err
 			g.writeMessagesStreamError(w, rc, r, err)
 			return nil
 		}
 		*bufp = buf
 		if len(buf) > 0 {
 			if _, err := w.Write(buf); err != nil {
-				return nil // client gone; the deferred Close cancels upstream
+				c.err = context.Canceled // client gone; the deferred Close cancels upstream
+				return nil
 			}
 			if err := rc.Flush(); err != nil {
+				c.err = context.Canceled
 				return nil
+			}
+			if c.ttft == 0 {
+				c.ttft = time.Since(c.start)
 			}
 		}
 		if done {
