@@ -1,19 +1,25 @@
-// Package mockllm is a fake LLM provider: an HTTP server that speaks the OpenAI API closely enough
-// for the official SDKs to parse its answers, with knobs that simulate latency, streaming speed,
-// errors and faults.
+// Package mockllm is a fake LLM provider: an HTTP server that speaks the OpenAI, Azure OpenAI,
+// Anthropic Messages, Gemini and Bedrock APIs closely enough for their official SDKs to parse its
+// answers, with knobs that simulate latency, streaming speed, errors and faults.
 //
 // It is used in-process by the gateway's end-to-end tests and by `sluice serve --demo`, and as a
 // separate process (cmd/mockllm) by the load benchmark. Any package may import it; it imports no
 // other sluice package, and it deliberately shares no wire types with the gateway, so that a bug
 // in the gateway's encoding cannot be mirrored here and go unnoticed.
 //
-// The code is split so that other wire formats can be added beside OpenAI's:
+// The shared steps are format-agnostic; each provider API is a providerAPI (apis.go) in its own
+// files, with its own auth, error bodies and stream framing:
 //
-//	mockllm.go   Server, Options, Listen, request recording and stats
-//	behavior.go  knobs: defaults, x-mock-* headers, [[mock ...]] directives, fault decisions
-//	content.go   deterministic text, tool arguments, embeddings and token counts
-//	jsonenc.go   allocation-light JSON appenders for the hot paths
-//	openai*.go   the OpenAI routes, wire structs, stream encoding and error table
+//	mockllm.go    Server, Options, Listen, request recording and stats
+//	apis.go       the providerAPI interface and the match order
+//	behavior.go   knobs: defaults, x-mock-* headers, [[mock ...]] directives, fault decisions
+//	content.go    deterministic text, tool arguments, embeddings and token counts
+//	jsonenc.go    allocation-light JSON appenders for the hot paths
+//	openai*.go    OpenAI: chat, embeddings, models, images, audio
+//	azure*.go     Azure OpenAI deployment paths, api-version and api-key
+//	anthropic*.go the Messages API, its event sequence and error table
+//	gemini*.go    generateContent, streamGenerateContent (SSE), embeddings; thought signatures
+//	bedrock*.go   Converse, ConverseStream (binary event stream), InvokeModel; SigV4 verification
 //
 // # Knobs
 //

@@ -1,5 +1,6 @@
-// Package store is the contract for Sluice's persistent identity and governance data:
-// organizations, teams, projects, users, API keys, provider credentials and the audit log.
+// Package store is the contract for Sluice's persistent data: organizations, teams, projects,
+// users, API keys, provider credentials, models managed through the admin API, the audit log,
+// and the request log.
 //
 // It holds the domain types, their validation, the Store interface and its errors. Two
 // implementations satisfy it: store/sqlite (one node, a file next to the binary) and
@@ -27,5 +28,6 @@
 // node can poll Version (or, on PostgreSQL, LISTEN on VersionChannel) and reload its
 // in-memory Snapshot only when something changed. Appending to the audit log is not a
 // governance change and leaves Version alone: otherwise every admin call, which writes its
-// change and then its audit event, would make every node reload twice.
+// change and then its audit event, would make every node reload twice. Request logs leave it
+// alone too: they are traffic, not configuration.
 package store
