@@ -18,7 +18,6 @@ import (
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
 	"github.com/sluicehq/sluice/internal/mockllm"
-	"github.com/sluicehq/sluice/internal/pricing"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/provider/anthropic"
 	"github.com/sluicehq/sluice/internal/provider/azure"
@@ -111,9 +110,15 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// The queue holds ~3 s of records at 5,000 req/s should the store stall; beyond that
 	// records are dropped and counted, never waited for.
 	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
+	prices, err := priceCatalog(cfg.Pricing)
+	if err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)}, log,
-		gateway.WithAuth(a.auth), gateway.WithRecorder(a.recorder), gateway.WithPricing(pricing.Default()))
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
+		gateway.WithAuth(a.auth), gateway.WithRecorder(a.recorder))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})

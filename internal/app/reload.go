@@ -30,8 +30,13 @@ func (a *App) Reload() error {
 	if err != nil {
 		return err
 	}
+	prices, err := priceCatalog(cfg.Pricing)
+	if err != nil {
+		table.Close()
+		return err
+	}
 	old := a.gw.Swap(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes)})
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices})
 	// In-flight requests keep their connections; only idle ones of the old pools close now.
 	old.Routes.Close()
 	if cfg.Server != a.cfg.Server {

@@ -7,6 +7,8 @@ package config
 import (
 	"time"
 
+	"github.com/sluicehq/sluice/internal/pricing"
+
 	"github.com/sluicehq/sluice/internal/secret"
 )
 
@@ -19,6 +21,17 @@ type Config struct {
 	Rules     []Rule              `yaml:"rules"`
 	Auth      Auth                `yaml:"auth"`
 	Store     Store               `yaml:"store"`
+	Pricing   Pricing             `yaml:"pricing"`
+}
+
+// Pricing adjusts the price catalog shipped with the binary, without a release.
+type Pricing struct {
+	// File is a price file in the catalog's own format (YAML or JSON); its models replace the
+	// shipped entries of the same name.
+	File string `yaml:"file"`
+	// Rates are custom rates: per provider account or format, per model or glob, with
+	// discounts or GPU-hour prices for self-hosted models. The most specific wins.
+	Rates []pricing.Rate `yaml:"rates"`
 }
 
 // Auth configures who may call the gateway.

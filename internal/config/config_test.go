@@ -163,3 +163,11 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
+
+func TestPricingRatesAreValidatedWithTheirPath(t *testing.T) {
+	in := "pricing:\n  rates:\n    - provider: openai\n      model: gpt-4o\n      discount: lots\n"
+	_, _, err := Parse([]byte(in), "p.yaml", env(nil))
+	if err == nil || !strings.Contains(err.Error(), "pricing.rates[0].discount") {
+		t.Fatalf("err = %v, want a problem at pricing.rates[0].discount", err)
+	}
+}

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+
+	"github.com/sluicehq/sluice/internal/pricing"
 	"net/url"
 	"sort"
 	"strings"
@@ -116,6 +118,12 @@ func (c *Config) Validate(src *Source) Problems {
 			if !validRoles[r] {
 				ps.Add(src, "auth.oidc.group_roles."+g, "unknown role %q (known: admin, team_admin, member, viewer)", r)
 			}
+		}
+	}
+	if err := pricing.ValidateRates(c.Pricing.Rates); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			path, msg, _ := strings.Cut(line, ": ")
+			ps.Add(src, "pricing."+path, "%s", msg)
 		}
 	}
 	if c.Routing.CooldownFailures < 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -72,5 +73,36 @@ func TestEveryRequestIsLoggedWithUsageAndCost(t *testing.T) {
 		if rec.ID == "" || rec.KeyID != "" || rec.LatencyMs < 0 {
 			t.Errorf("record identity = id %q key %q latency %d", rec.ID, rec.KeyID, rec.LatencyMs)
 		}
+	}
+}
+
+// TestCustomRatesChangeTheCost: a discount for one provider account halves its cost against the
+// same model through another account.
+func TestCustomRatesChangeTheCost(t *testing.T) {
+	g := start(t, `
+providers:
+  list: {type: openai, base_url: "{{MOCK}}/v1", api_key: `+mockKey+`}
+  deal: {type: openai, base_url: "{{MOCK}}/v1", api_key: `+mockKey+`}
+pricing:
+  rates:
+    - {provider: deal, model: "gpt-4o*", discount: "50"}
+`, time.Minute)
+	client := g.client()
+	cost := func(model string) float64 {
+		var resp *http.Response
+		params := userMsg("the same prompt, so the same usage")
+		params.Model = model
+		if _, err := client.Chat.Completions.New(context.Background(), params, option.WithResponseInto(&resp)); err != nil {
+			t.Fatal(err)
+		}
+		v, err := strconv.ParseFloat(resp.Header.Get("X-Sluice-Cost-Usd"), 64)
+		if err != nil || v <= 0 {
+			t.Fatalf("%s: x-sluice-cost-usd = %q", model, resp.Header.Get("X-Sluice-Cost-Usd"))
+		}
+		return v
+	}
+	list, deal := cost("list/gpt-4o-mini"), cost("deal/gpt-4o-mini")
+	if diff := list/2 - deal; diff > 0.000001 || diff < -0.000001 {
+		t.Errorf("list price %.6f, discounted %.6f: want half, within a micro-dollar of rounding", list, deal)
 	}
 }

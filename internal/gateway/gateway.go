@@ -23,6 +23,8 @@ type Snapshot struct {
 	MaxBodyBytes int64
 	// MaxUploadBytes caps multipart uploads (audio transcriptions); zero means the default.
 	MaxUploadBytes int64
+	// Pricer prices requests; nil means no cost header and no cost in the log.
+	Pricer Pricer
 }
 
 // Gateway serves the OpenAI-compatible API.
@@ -30,7 +32,6 @@ type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
 	recorder Recorder // nil: no request log
-	pricer   Pricer   // nil: no cost
 	log      *slog.Logger
 }
 

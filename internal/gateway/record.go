@@ -26,9 +26,6 @@ type Pricer interface {
 // WithRecorder logs every chat and embeddings request through rec.
 func WithRecorder(rec Recorder) Option { return func(g *Gateway) { g.recorder = rec } }
 
-// WithPricing prices requests: the x-sluice-cost-usd header and the log's cost.
-func WithPricing(p Pricer) Option { return func(g *Gateway) { g.pricer = p } }
-
 // call is what the request path learns about one request, for its log record.
 type call struct {
 	start  time.Time
@@ -59,11 +56,12 @@ func metadata(r *http.Request) (map[string]string, error) {
 
 // cost prices the call's usage; ok is false when the model has no price.
 func (g *Gateway) cost(c *call) (int64, bool) {
-	if g.pricer == nil || c.usage == nil || c.res.Target == nil {
+	pricer := g.snapshot.Load().Pricer
+	if pricer == nil || c.usage == nil || c.res.Target == nil {
 		return 0, false
 	}
 	t := c.res.Target
-	return g.pricer.Cost(t.Provider, t.Adapter.Type(), t.Model, c.usage)
+	return pricer.Cost(t.Provider, t.Adapter.Type(), t.Model, c.usage)
 }
 
 // setCostHeader tells a non-streaming client what its request cost.
