@@ -28,6 +28,7 @@ import (
 	"github.com/sluicehq/sluice/internal/secret"
 	"github.com/sluicehq/sluice/internal/server"
 	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/telemetry"
 	"github.com/sluicehq/sluice/internal/usage"
 )
 
@@ -110,6 +111,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// The queue holds ~3 s of records at 5,000 req/s should the store stall; beyond that
 	// records are dropped and counted, never waited for.
 	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
+	metrics := telemetry.New(a.recorder)
 	prices, err := priceCatalog(cfg.Pricing)
 	if err != nil {
 		a.closeMock()
@@ -118,11 +120,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
-		gateway.WithAuth(a.auth), gateway.WithRecorder(a.recorder))
+		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
-	a.srv = server.New(cfg.Server, log, a.gw, adminAPI)
+	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }
 

@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,28 @@ pricing:
 	list, deal := cost("list/gpt-4o-mini"), cost("deal/gpt-4o-mini")
 	if diff := list/2 - deal; diff > 0.000001 || diff < -0.000001 {
 		t.Errorf("list price %.6f, discounted %.6f: want half, within a micro-dollar of rounding", list, deal)
+	}
+}
+
+func TestPrometheusMetrics(t *testing.T) {
+	g := start(t, defaultConfig, time.Minute)
+	client := g.client()
+	if _, err := client.Chat.Completions.New(context.Background(), userMsg("count me")); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(g.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`sluice_requests_total{provider="mock",route="fast",status="200"} 1`,
+		`sluice_tokens_total{kind="completion",provider="mock",route="fast"} 16`,
+		`sluice_request_log_recorded_total 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }

@@ -1,0 +1,53 @@
+package telemetry
+
+import (
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+type sink struct{ n int }
+
+func (s *sink) Record(store.RequestLog) bool { s.n++; return true }
+
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+func TestObserveCountsRequestsTokensAndCost(t *testing.T) {
+	m := New(nil)
+	next := &sink{}
+	r := Recorder{Metrics: m, Next: next}
+	r.Record(store.RequestLog{Provider: "openai", Route: "fast", Status: 200, LatencyMs: 120, Stream: true, TTFTMs: 40,
+		PromptTokens: 10, CompletionTokens: 5, CachedTokens: 2, CostMicroUSD: 1500, Fallback: true})
+	r.Record(store.RequestLog{Provider: "openai", Route: "openai/made-up-model", Status: 502})
+	r.Record(store.RequestLog{Route: "", Status: 401})
+	if next.n != 3 {
+		t.Fatalf("forwarded %d records, want 3", next.n)
+	}
+	out := scrape(t, m)
+	for _, want := range []string{
+		`sluice_requests_total{provider="openai",route="fast",status="200"} 1`,
+		`sluice_requests_total{provider="openai",route="direct",status="502"} 1`,
+		`sluice_requests_total{provider="none",route="none",status="401"} 1`,
+		`sluice_tokens_total{kind="completion",provider="openai",route="fast"} 5`,
+		`sluice_cost_usd_total{provider="openai",route="fast"} 0.0015`,
+		`sluice_fallbacks_total{provider="openai",route="fast"} 1`,
+		`sluice_time_to_first_token_seconds_count{provider="openai",route="fast"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(out, "made-up-model") {
+		t.Errorf("a client-chosen model name became a label value")
+	}
+}
