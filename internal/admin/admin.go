@@ -46,6 +46,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle(rt.method+" "+rt.path, a.serve(rt.h))
 	}
 	mux.HandleFunc("GET /admin/v1/audit/export", a.exportAudit)
+	mux.HandleFunc("GET /admin/v1/logs/export", a.exportLogs)
 	mux.HandleFunc("GET /admin/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, a.openAPI())
 	})

@@ -16,6 +16,10 @@ func (a *API) openAPI() map[string]any {
 		}
 		item[strings.ToLower(rt.method)] = operation(rt)
 	}
+	paths["/admin/v1/logs/export"] = map[string]any{"get": map[string]any{
+		"summary":   "Export request logs as JSON lines, or CSV with ?format=csv (same filters as /admin/v1/logs)",
+		"responses": map[string]any{"200": map[string]any{"description": "one RequestLog per line", "content": map[string]any{"application/x-ndjson": map[string]any{}, "text/csv": map[string]any{}}}},
+	}}
 	paths["/admin/v1/audit/export"] = map[string]any{"get": map[string]any{
 		"summary":   "Export audit events as JSON lines (same filters as /admin/v1/audit)",
 		"responses": map[string]any{"200": map[string]any{"description": "one AuditEvent per line", "content": map[string]any{"application/x-ndjson": map[string]any{}}}},
@@ -115,6 +119,13 @@ var schemas = map[string]any{
 		"fallbacks": strs(), "max_attempts": integer(), "timeout": str(), "ttft_timeout": str()}),
 	"ModelRoute": object([]string{"id", "name", "spec"}, map[string]any{"id": str(), "object": str(), "name": str(),
 		"spec": ref("ModelSpec"), "created_at": timeT(), "updated_at": timeT()}),
+	"RequestLog": object([]string{"id", "at", "model", "status"}, map[string]any{"id": str(), "at": timeT(), "key_id": str(),
+		"user_id": str(), "team_id": str(), "project_id": str(), "model": str(), "provider": str(), "upstream_model": str(),
+		"route": str(), "attempts": integer(), "fallback": map[string]any{"type": "boolean"}, "status": integer(),
+		"error_type": str(), "error_code": str(), "prompt_tokens": integer(), "completion_tokens": integer(),
+		"cached_tokens": integer(), "cache_creation_tokens": integer(), "reasoning_tokens": integer(),
+		"cost_micro_usd": integer(), "latency_ms": integer(), "ttft_ms": integer(), "stream": map[string]any{"type": "boolean"},
+		"metadata": strMap()}),
 	"IssuedKey": object([]string{"key", "api_key"}, map[string]any{"key": str(), "api_key": ref("APIKey")}),
 	"AuditEvent": object([]string{"id", "at", "actor", "action"}, map[string]any{"id": str(), "at": timeT(), "actor": str(),
 		"actor_kind": str(), "action": str(), "resource_kind": str(), "resource_id": str(), "before": map[string]any{},

@@ -40,6 +40,7 @@ func (a *API) routes() []route {
 		{"GET", "/admin/v1/credentials", "List provider credentials (admin; never their secrets)", "", "Credential", true, a.listCredentials},
 		{"POST", "/admin/v1/credentials", "Store a provider credential, encrypted (admin)", "CredentialInput", "Credential", false, a.createCredential},
 		{"DELETE", "/admin/v1/credentials/{id}", "Delete a provider credential (admin)", "", "", false, a.deleteCredential},
+		{"GET", "/admin/v1/logs", "List request logs (filters: since, until, key_id, team_id, model, provider, status, error_type)", "", "RequestLog", true, a.listLogs},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
 	}
 }

@@ -131,3 +131,39 @@ func TestPrometheusMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestLogQueryAndExport(t *testing.T) {
+	g := start(t, defaultConfig, time.Minute)
+	client := g.client()
+	if _, err := client.Chat.Completions.New(context.Background(), userMsg("one")); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = client.Chat.Completions.New(context.Background(), userMsg("[[mock status=400]]"))
+	waitFor(t, "both requests to reach the log", func() bool {
+		_, out := adminCall(t, g, clientKey, "GET", "/admin/v1/logs", nil)
+		data, _ := out["data"].([]any)
+		return len(data) == 2
+	})
+	out := mustAdmin(t, g, clientKey, "GET", "/admin/v1/logs?status=400", nil, 200)
+	if data := out["data"].([]any); len(data) != 1 || data[0].(map[string]any)["status"] != float64(400) {
+		t.Fatalf("status filter: %v", data)
+	}
+	for format, want := range map[string]string{"": "application/x-ndjson", "csv": "text/csv"} {
+		req, _ := http.NewRequest("GET", g.URL+"/admin/v1/logs/export?format="+format, nil)
+		req.Header.Set("Authorization", "Bearer "+clientKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+		wantLines := 2
+		if format == "csv" {
+			wantLines = 3 // header
+		}
+		if resp.Header.Get("Content-Type") != want || len(lines) != wantLines {
+			t.Errorf("export %q: %s, %d lines:\n%s", format, resp.Header.Get("Content-Type"), len(lines), body)
+		}
+	}
+}
