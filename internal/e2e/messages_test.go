@@ -197,6 +197,23 @@ func TestMessagesStreamErrorMidway(t *testing.T) {
 			if len(types) < 3 {
 				t.Errorf("events %v: want the content before the error", types)
 			}
+			// The failure is Anthropic's own error event, not a dropped connection.
+			body := `{"model":"` + up.model + `","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"[[mock error_after=2]]"}]}`
+			req, _ := http.NewRequest(http.MethodPost, g.URL+"/v1/messages", strings.NewReader(body))
+			req.Header.Set("x-api-key", clientKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("the stream broke off instead of ending with an error event: %v", err)
+			}
+			events := strings.Split(strings.TrimSpace(string(raw)), "\n\n")
+			if last := events[len(events)-1]; !strings.HasPrefix(last, "event: error\n") || !strings.Contains(last, `"type":"error"`) {
+				t.Errorf("last event = %q, want an Anthropic error event", last)
+			}
 		})
 	}
 }

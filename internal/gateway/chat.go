@@ -25,15 +25,7 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 	if c.meta, err = metadata(r); err != nil {
 		return err
 	}
-	if err := req.Validate(); err != nil {
-		return api.NewError("invalid_request", err.Error(), err)
-	}
-	// Access is checked on the model the client asked for; rules are the operator's routing.
-	route, err := g.routeChat(w, r, snap.Routes, &req)
-	if err != nil {
-		return err
-	}
-	ctx, cancel, err := requestDeadline(r)
+	route, ctx, cancel, err := g.prepareChat(w, r, snap.Routes, &req)
 	if err != nil {
 		return err
 	}
@@ -52,8 +44,25 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 	return writeJSON(w, http.StatusOK, resp)
 }
 
+// prepareChat is the shared middle of every chat-shaped endpoint: validate, check access,
+// apply the rules, resolve the route, and apply x-sluice-timeout.
+func (g *Gateway) prepareChat(w http.ResponseWriter, r *http.Request, table *router.Table, req *api.ChatRequest) (*router.Route, context.Context, context.CancelFunc, error) {
+	if err := req.Validate(); err != nil {
+		return nil, nil, nil, api.NewError("invalid_request", err.Error(), err)
+	}
+	route, err := g.routeChat(w, r, table, req)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel, err := requestDeadline(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return route, ctx, cancel, nil
+}
+
 // routeChat checks the caller may use the requested model, applies the routing rules and
-// resolves the route: the shared middle of every chat-shaped endpoint.
+// resolves the route.
 func (g *Gateway) routeChat(w http.ResponseWriter, r *http.Request, table *router.Table, req *api.ChatRequest) (*router.Route, error) {
 	who := principal(r)
 	// Access is checked on the model the client asked for; rules are the operator's routing.

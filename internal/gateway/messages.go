@@ -35,14 +35,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	c.stream = req.Stream
-	if err := req.Validate(); err != nil {
-		return api.NewError("invalid_request", err.Error(), err)
-	}
-	route, err := g.routeChat(w, r, snap.Routes, req)
-	if err != nil {
-		return err
-	}
-	ctx, cancel, err := requestDeadline(r)
+	route, ctx, cancel, err := g.prepareChat(w, r, snap.Routes, req)
 	if err != nil {
 		return err
 	}
@@ -77,13 +70,7 @@ func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	defer stream.Close() // cancels the upstream request if the client left early
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
+	rc := startSSE(w)
 
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
@@ -95,36 +82,20 @@ func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *h
 		switch {
 		case done:
 			buf, err = enc.AppendFinish(buf)
-		case err != nil:
-			if r.Context().Err() != nil {
-				c.err = r.Context().Err() // client gone
-				return nil
-			}
+		case err != nil: // the provider's failure, reported below
 		default:
-			if chunk.Usage != nil {
-				u := *chunk.Usage // the chunk is reused by the next read
-				c.usage = &u
-			}
+			c.observe(chunk)
 			buf, err = enc.AppendChunk(buf, chunk)
 		}
 		if err != nil {
-			c.err = err
-			g.writeMessagesStreamError(w, rc, r, err)
+			if c.failed(r, err) {
+				g.writeMessagesStreamError(w, rc, r, err)
+			}
 			return nil
 		}
 		*bufp = buf
-		if len(buf) > 0 {
-			if _, err := w.Write(buf); err != nil {
-				c.err = context.Canceled // client gone; the deferred Close cancels upstream
-				return nil
-			}
-			if err := rc.Flush(); err != nil {
-				c.err = context.Canceled
-				return nil
-			}
-			if c.ttft == 0 {
-				c.ttft = time.Since(c.start)
-			}
+		if len(buf) > 0 && !c.send(w, rc, buf) {
+			return nil // client gone; the deferred Close cancels upstream
 		}
 		if done {
 			return nil

@@ -31,13 +31,7 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	defer stream.Close() // cancels the upstream request if the client left early
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // tell nginx-style proxies in front not to buffer
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.Flush()
+	rc := startSSE(w)
 
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
@@ -50,18 +44,12 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 			return nil
 		}
 		if err != nil {
-			if r.Context().Err() != nil {
-				c.err = r.Context().Err() // client gone
-				return nil
+			if c.failed(r, err) {
+				g.writeStreamError(w, rc, r, err)
 			}
-			c.err = err
-			g.writeStreamError(w, rc, r, err)
 			return nil
 		}
-		if chunk.Usage != nil {
-			u := *chunk.Usage // the chunk is reused by the next read
-			c.usage = &u
-		}
+		c.observe(chunk)
 		if chunk.Usage != nil && !wantUsage {
 			// Sluice asked the provider for usage on the client's behalf; a client that did
 			// not ask must not see the extra chunk.
@@ -73,23 +61,61 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 		buf := append((*bufp)[:0], "data: "...)
 		buf, err = jsonx.AppendMarshal(buf, chunk)
 		if err != nil {
+			c.failed(r, err)
 			g.writeStreamError(w, rc, r, err)
 			return nil
 		}
 		buf = append(buf, '\n', '\n')
 		*bufp = buf
-		if _, err := w.Write(buf); err != nil {
-			c.err = context.Canceled // client gone; the deferred Close cancels upstream
-			return nil
-		}
-		if err := rc.Flush(); err != nil {
-			c.err = context.Canceled
-			return nil
-		}
-		if c.ttft == 0 {
-			c.ttft = time.Since(c.start)
+		if !c.send(w, rc, buf) {
+			return nil // client gone; the deferred Close cancels upstream
 		}
 	}
+}
+
+// startSSE sends the status and the event-stream headers, and returns what flushes them.
+func startSSE(w http.ResponseWriter) *http.ResponseController {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // tell nginx-style proxies in front not to buffer
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	return rc
+}
+
+// observe keeps what the log needs from a chunk: its usage, copied because the stream reuses
+// the chunk on its next read.
+func (c *call) observe(chunk *api.ChatChunk) {
+	if chunk.Usage != nil {
+		u := *chunk.Usage
+		c.usage = &u
+	}
+}
+
+// failed records why a started stream ended early. It reports false when the client left,
+// since then there is nobody to send an error event to.
+func (c *call) failed(r *http.Request, err error) bool {
+	if r.Context().Err() != nil {
+		c.err = r.Context().Err()
+		return false
+	}
+	c.err = err
+	return true
+}
+
+// send writes one event and flushes it, noting when the first one left; false when the client
+// is gone.
+func (c *call) send(w http.ResponseWriter, rc *http.ResponseController, buf []byte) bool {
+	if _, err := w.Write(buf); err != nil || rc.Flush() != nil {
+		c.err = context.Canceled
+		return false
+	}
+	if c.ttft == 0 {
+		c.ttft = time.Since(c.start)
+	}
+	return true
 }
 
 func (g *Gateway) writeStreamError(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, err error) {
