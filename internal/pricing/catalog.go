@@ -24,6 +24,10 @@ type price struct {
 	input, output           int64
 	cachedInput, cacheWrite int64 // unset -> input
 	perImage, perSecond     int64
+	// long replaces the token prices of a request whose prompt exceeds longAbove tokens:
+	// providers bill the whole request, output included, at the long-context rate.
+	long      *price
+	longAbove uint64
 }
 
 // Entry is one model's prices in a catalog file: USD per million tokens, and USD per image or
@@ -35,6 +39,20 @@ type Entry struct {
 	CacheWrite  string `yaml:"cache_write,omitempty" json:"cache_write,omitempty"`
 	PerImage    string `yaml:"per_image,omitempty" json:"per_image,omitempty"`
 	PerSecond   string `yaml:"per_second,omitempty" json:"per_second,omitempty"`
+	// LongContext prices requests whose prompt (cached and cache-written tokens included) is
+	// longer than Above tokens, for models billed in two bands (Gemini Pro, Claude Sonnet 4
+	// with the 1M context, Claude Haiku 5.5).
+	LongContext *LongContext `yaml:"long_context,omitempty" json:"long_context,omitempty"`
+}
+
+// LongContext is the second price band of a model: token prices, as in Entry, for prompts
+// longer than Above tokens.
+type LongContext struct {
+	Above       int64  `yaml:"above" json:"above"`
+	Input       string `yaml:"input" json:"input"`
+	Output      string `yaml:"output,omitempty" json:"output,omitempty"`
+	CachedInput string `yaml:"cached_input,omitempty" json:"cached_input,omitempty"`
+	CacheWrite  string `yaml:"cache_write,omitempty" json:"cache_write,omitempty"`
 }
 
 // File is the schema of the embedded catalog and of an operator's price file: tables by
@@ -187,6 +205,15 @@ func (e Entry) compile(prefix string) (price, []error) {
 	field("cache_write", e.CacheWrite, &p.cacheWrite, false)
 	field("per_image", e.PerImage, &p.perImage, false)
 	field("per_second", e.PerSecond, &p.perSecond, false)
+	if lc := e.LongContext; lc != nil {
+		if lc.Above <= 0 {
+			errs = append(errs, fmt.Errorf("%slong_context.above: must be a positive number of prompt tokens", prefix))
+		}
+		long, lerrs := Entry{Input: lc.Input, Output: lc.Output, CachedInput: lc.CachedInput, CacheWrite: lc.CacheWrite}.
+			compile(prefix + "long_context.")
+		errs = append(errs, lerrs...)
+		p.long, p.longAbove = &long, uint64(max(lc.Above, 0))
+	}
 	return p, errs
 }
 

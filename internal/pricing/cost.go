@@ -20,7 +20,9 @@ func (c *Catalog) price(provider, format, model string) (price, bool) {
 //
 // Prompt tokens not cached or written to the cache are priced at input, cached tokens at
 // cached_input and cache-creation tokens at cache_write (each falling back to input), and all
-// completion tokens, reasoning included, at output. Audio tokens are priced as text. The sum is
+// completion tokens, reasoning included, at output; a prompt longer than a model's long-context
+// threshold moves the whole request to its long-context prices. Audio tokens are priced as
+// text. The sum is
 // exact in femto-dollars and rounded half up to the micro-dollar once; it saturates at
 // math.MaxInt64. Integer arithmetic only, no allocation.
 func (c *Catalog) Cost(provider, format, model string, u *api.Usage) (micro int64, ok bool) {
@@ -32,6 +34,9 @@ func (c *Catalog) Cost(provider, format, model string, u *api.Usage) (micro int6
 	var cached, created uint64
 	if d := u.PromptTokensDetails; d != nil {
 		cached, created = nonNeg(d.CachedTokens), nonNeg(d.CacheCreationTokens)
+	}
+	if p.long != nil && prompt > p.longAbove {
+		p = *p.long
 	}
 	var uncached uint64
 	if prompt > cached+created {

@@ -3,6 +3,7 @@ package pricing
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,13 +55,19 @@ func TestCost(t *testing.T) {
 		{"negative counts count as 0", "openai", "openai", "gpt-4o", usage(-5, -1, -1, -7, 0), 0, true},
 		{"no details: 1000*2.50 + 1000*10", "openai", "openai", "gpt-4o", &api.Usage{PromptTokens: 1000, CompletionTokens: 1000}, 12_500, true},
 		{"nil usage of a known model costs 0", "openai", "openai", "gpt-4o", nil, 0, true},
+		{"long band starts above the threshold: gemini-2.5-pro 200000*1.25 + 1000*10 = 250000+10000",
+			"gemini", "gemini", "gemini-2.5-pro", usage(200_000, 0, 0, 1_000, 0), 260_000, true},
+		{"one token over moves the whole request: 200001*2.50 + 1000*15 = 500002.5+15000 -> 515003",
+			"gemini", "gemini", "gemini-2.5-pro", usage(200_001, 0, 0, 1_000, 0), 515_003, true},
+		{"cached and written tokens count toward the band: haiku-5-5 50000*0.50 + 60000*0.05 + 1000*2.50",
+			"anthropic", "anthropic", "claude-haiku-5-5", usage(110_000, 60_000, 0, 1_000, 0), 25_000 + 3_000 + 2_500, true},
 		{"unknown model", "openai", "openai", "gpt-9-ultra", million, 0, false},
 		{"unknown provider", "acme", "acme", "gpt-4o", million, 0, false},
 		// Resolution: all at 1M+1M, so the want is (input + output) * 10^6.
 		{"dated OpenAI snapshot -> gpt-4o-mini (0.15+0.60)", "openai", "openai", "gpt-4o-mini-2024-07-18", million, 750_000, true},
 		{"dated Anthropic snapshot -> claude-3-5-sonnet (3+15)", "anthropic", "anthropic", "claude-3-5-sonnet-20241022", million, 18_000_000, true},
 		{"-latest -> claude-3-7-sonnet", "anthropic", "anthropic", "claude-3-7-sonnet-latest", million, 18_000_000, true},
-		{"Bedrock regional Anthropic id -> claude-sonnet-4", "bedrock", "bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0", million, 18_000_000, true},
+		{"Bedrock regional Anthropic id -> claude-sonnet-4, long band (6+22.50)", "bedrock", "bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0", million, 28_500_000, true},
 		{"Bedrock Anthropic id -> claude-3-5-haiku (0.80+4)", "bedrock", "bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", million, 4_800_000, true},
 		{"Bedrock eu. profile -> claude-haiku-4-5 (1+5)", "bedrock-eu", "bedrock", "eu.anthropic.claude-haiku-4-5-20251001-v1:0", million, 6_000_000, true},
 		{"Bedrock Titan v2 keeps its version (0.02)", "bedrock", "bedrock", "amazon.titan-embed-text-v2:0", million, 20_000, true},
@@ -75,7 +82,7 @@ func TestCost(t *testing.T) {
 		{"DeepSeek (0.28+0.42)", "deepseek", "openai", "deepseek-chat", million, 700_000, true},
 		{"Azure deployment named after the model -> openai table (2.50+10)", "azure-prod", "azure", "gpt-4o", million, 12_500_000, true},
 		{"Azure deployment with another name is unknown", "azure-prod", "azure", "prod-chat", million, 0, false},
-		{"OpenRouter vendor/model -> anthropic table", "openrouter", "openai", "anthropic/claude-sonnet-4", million, 18_000_000, true},
+		{"OpenRouter vendor/model -> anthropic table, long band (6+22.50)", "openrouter", "openai", "anthropic/claude-sonnet-4", million, 28_500_000, true},
 		{"account named otherwise uses the format table", "my-openai", "openai", "gpt-4o", million, 12_500_000, true},
 	}
 	c := Default()
@@ -164,4 +171,29 @@ func BenchmarkCost(b *testing.B) {
 			c.Cost("acme", "openai", "gpt-4o-mini", u)
 		}
 	})
+}
+
+func TestLongContextBand(t *testing.T) {
+	// An enterprise discount applies to both bands: 50% off gemini-2.5-pro's long band.
+	c := Default().With(Rate{Provider: "gemini", Model: "gemini-2.5-pro", Discount: "50"})
+	if got, _ := c.Cost("gemini", "gemini", "gemini-2.5-pro", usage(400_000, 0, 0, 0, 0)); got != 500_000 {
+		t.Errorf("discounted long band: 400000*2.50/2 = %d, want 500000", got)
+	}
+	if got, _ := c.Cost("gemini", "gemini", "gemini-2.5-pro", usage(100_000, 0, 0, 0, 0)); got != 62_500 {
+		t.Errorf("discounted short band: 100000*1.25/2 = %d, want 62500", got)
+	}
+	// A price file can define a band of its own, and a malformed one is reported by path.
+	c, err := Load([]byte(`providers: {vllm: {llama: {input: "1", output: "2", long_context: {above: 10, input: "3", output: "4"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Cost("vllm", "openai", "llama", usage(11, 0, 0, 1, 0)); got != 11*3+4 {
+		t.Errorf("file band: %d, want %d", got, 11*3+4)
+	}
+	_, err = Load([]byte(`providers: {vllm: {llama: {input: "1", long_context: {above: 0, input: "x"}}}}`))
+	for _, want := range []string{"providers.vllm.llama.long_context.above", "providers.vllm.llama.long_context.input"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load error %v does not name %s", err, want)
+		}
+	}
 }

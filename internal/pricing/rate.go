@@ -196,6 +196,12 @@ func (r *compiledRate) apply(base price, found bool) (price, bool) {
 		p.input, p.output = r.discount(p.input), r.discount(p.output)
 		p.cachedInput, p.cacheWrite = r.discount(p.cachedInput), r.discount(p.cacheWrite)
 		p.perImage, p.perSecond = r.discount(p.perImage), r.discount(p.perSecond)
+		if p.long != nil { // a discount applies to both bands
+			long := *p.long
+			long.input, long.output = r.discount(long.input), r.discount(long.output)
+			long.cachedInput, long.cacheWrite = r.discount(long.cachedInput), r.discount(long.cacheWrite)
+			p.long = &long
+		}
 	}
 	return p, true
 }
