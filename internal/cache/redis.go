@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,7 +29,30 @@ func NewRedis(url string) (*Redis, error) {
 		// The URL may hold a password: say what is wrong without repeating it.
 		return nil, errors.New("cache: redis_url is not a valid redis:// or rediss:// URL")
 	}
+	// A cache that is slow to fail slows every request: unless the URL says otherwise
+	// (dial_timeout=, read_timeout=, max_retries=), give up quickly and count a miss.
+	setIfZero(&opts.DialTimeout, time.Second)
+	setIfZero(&opts.ReadTimeout, 500*time.Millisecond)
+	setIfZero(&opts.WriteTimeout, 500*time.Millisecond)
+	setIfZero(&opts.MaxRetries, 1)
+	setIfZero(&opts.DialerRetries, 1)
+	// go-redis logs connection failures through its own global logger; the gateway already
+	// logs every failed operation from the returned error.
+	quietRedis.Do(func() { redis.SetLogger(discardLogger{}) })
 	return &Redis{client: redis.NewClient(opts)}, nil
+}
+
+var quietRedis sync.Once
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
+
+func setIfZero[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Ping checks that Redis answers.
