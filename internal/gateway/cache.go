@@ -64,7 +64,7 @@ func (g *Gateway) cacheLookup(ctx context.Context, w http.ResponseWriter, r *htt
 	if (!lookup && !store) || cc.Excluded(route.Name) {
 		return false, g.cacheBypass(w, call)
 	}
-	call.ns = cacheNamespace(principal(r))
+	call.ns, call.route = cacheNamespace(principal(r)), route.Name
 	if call.key, err = cache.Key(call.ns, route.Name, req); err != nil {
 		g.log.LogAttrs(ctx, slog.LevelWarn, "cache key", slog.Any("err", err))
 		return false, g.cacheBypass(w, call)
@@ -290,13 +290,13 @@ func (g *Gateway) cacheStore(ctx context.Context, c *call, resp *api.ChatRespons
 }
 
 // record adds the cache's part to the request's log record: the result and, for an answer
-// served from the cache, "cache" as its provider and no tokens or cost.
+// served from the cache, "cache" as its provider, the route, and no tokens or cost.
 func (cc *cacheCall) record(rec *store.RequestLog) {
 	if cc == nil {
 		return
 	}
 	rec.CacheResult = cc.result
 	if cc.entry != nil {
-		rec.Provider, rec.UpstreamModel, rec.Attempts = "cache", cc.entry.Model, 0
+		rec.Provider, rec.UpstreamModel, rec.Route, rec.Attempts = "cache", cc.entry.Model, cc.route, 0
 	}
 }
