@@ -25,7 +25,7 @@ func WithCache(c *cache.Cache) Option { return func(g *Gateway) { g.cache = c } 
 type cacheCall struct {
 	result    string // x-sluice-cache
 	ns, key   string
-	route     string // the route name, for the log of a hit
+	route     string    // the route name, for the log of a hit
 	scope     string    // semantic: the request without its last message
 	vec       []float32 // semantic: the normalized embedding of the last user message
 	ttl       time.Duration
