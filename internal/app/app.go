@@ -67,6 +67,8 @@ type App struct {
 	recorder *usage.Recorder
 	sealer   *secret.Sealer // nil without auth.credentials_key
 
+	closeCache func() // releases the response cache's connections
+
 	configPath     string     // the file to reload; empty when configured from the environment
 	listenOverride string     // --listen, which a reload must not report as a change
 	reloadMu       sync.Mutex // one reload at a time (SIGHUP and the file watcher may race)
@@ -118,9 +120,20 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
+	respCache, closeCache, err := newCache(ctx, cfg.Cache, log)
+	if err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
+	if respCache != nil {
+		metrics.WatchCache(respCache)
+	}
+	a.closeCache = closeCache
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
-		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}))
+		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
+		gateway.WithCache(respCache))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
@@ -189,6 +202,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	defer a.closeMock()
 	defer a.store.Close()
+	defer a.closeCache()
 	defer func() { a.gw.Snapshot().Routes.Close() }()
 	a.logStart()
 	bgCtx, stopBackground := context.WithCancel(ctx)

@@ -30,6 +30,9 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	if served, err := g.cacheLookup(ctx, w, r, snap.Routes, route, &req, c); served || err != nil {
+		return err
+	}
 	if req.Stream {
 		return g.relayStream(ctx, w, r, snap.Routes, route, &req, c)
 	}
@@ -41,7 +44,11 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 	}
 	c.usage = resp.Usage
 	g.setCostHeader(w, c)
-	return writeJSON(w, http.StatusOK, resp)
+	if err := writeJSON(w, http.StatusOK, resp); err != nil {
+		return err
+	}
+	g.cacheStore(ctx, c, resp)
+	return nil
 }
 
 // prepareChat is the shared middle of every chat-shaped endpoint: validate, check access,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/cache"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -33,6 +34,8 @@ type Gateway struct {
 	auth     Authenticator
 	recorder Recorder // nil: no request log
 	log      *slog.Logger
+
+	cache *cache.Cache // nil: no response cache
 }
 
 // Authenticator tells who a request acts for; *auth.Authenticator in production.

@@ -36,6 +36,8 @@ type call struct {
 	ttft   time.Duration
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
+
+	cache *cacheCall // nil when the cache is off
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.
@@ -112,5 +114,6 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 		}
 		rec.CostMicroUSD, _ = g.cost(c)
 	}
+	c.cache.record(&rec)
 	g.recorder.Record(rec)
 }

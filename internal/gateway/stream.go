@@ -41,6 +41,7 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 		if errors.Is(err, io.EOF) {
 			_, _ = w.Write(doneEvent)
 			_ = rc.Flush()
+			g.cacheStream(ctx, c)
 			return nil
 		}
 		if err != nil {
@@ -50,6 +51,7 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 			return nil
 		}
 		c.observe(chunk)
+		c.cache.collect(chunk)
 		if chunk.Usage != nil && !wantUsage {
 			// Sluice asked the provider for usage on the client's behalf; a client that did
 			// not ask must not see the extra chunk.
