@@ -40,6 +40,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	ctx = forwardAnthropicBeta(ctx, r)
 	if req.Stream {
 		return g.relayMessages(ctx, w, r, snap.Routes, route, req, c)
 	}

@@ -1,6 +1,7 @@
 package anthropic
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -79,7 +80,7 @@ func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (block
 		switch {
 		case p.Type == "text":
 			if p.Text != "" {
-				out = append(out, block{Type: "text", Text: p.Text})
+				out = append(out, block{Type: "text", Text: p.Text, CacheControl: cacheControl(p.Extra)})
 			}
 		case p.Type == "refusal":
 			// What an assistant refused to say is still text to the next turn.
@@ -91,6 +92,7 @@ func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (block
 			if err != nil {
 				return nil, err
 			}
+			b.CacheControl = cacheControl(p.Extra)
 			out = append(out, b)
 		default:
 			return nil, unsupported(t, param()+".type", fmt.Sprintf("content part %q cannot be translated here", p.Type))
@@ -171,4 +173,20 @@ func toolResult(t *provider.Target, i int, m *api.Message) (blocks, error) {
 		return nil, err
 	}
 	return blocks{{Type: "tool_result", ToolUseID: m.ToolCallID, Content: content}}, nil
+}
+
+// cacheControl returns the cache_control member of a part's or tool's extra members: the
+// Anthropic-inbound surface puts a client's cache breakpoints there. Most parts have no extra
+// members, so the common case costs a length check.
+func cacheControl(extra jsonx.Value) jsonx.Value {
+	if len(extra) == 0 || !bytes.Contains(extra, []byte(`"cache_control"`)) {
+		return nil
+	}
+	var m struct {
+		CacheControl jsonx.Value `json:"cache_control"`
+	}
+	if jsonx.Unmarshal(extra, &m) != nil || m.CacheControl.Kind() != '{' {
+		return nil
+	}
+	return m.CacheControl
 }

@@ -29,6 +29,9 @@ func (Adapter) NewChatRequest(ctx context.Context, t *provider.Target, req *api.
 	for k, vs := range t.Headers {
 		r.Header[k] = vs // e.g. anthropic-beta from config
 	}
+	for k, vs := range provider.ForwardedHeaders(ctx) {
+		r.Header[k] = vs // the client's own anthropic-beta, through /v1/messages
+	}
 	r.Header.Set("Content-Type", "application/json")
 	if out.Stream {
 		r.Header.Set("Accept", "text/event-stream")
@@ -156,7 +159,8 @@ func translateTools(t *provider.Target, req *api.ChatRequest) ([]tool, *toolChoi
 			// OpenAI allows a function without parameters; input_schema is required.
 			schema = jsonx.Value(`{"type":"object","properties":{}}`)
 		}
-		tools = append(tools, tool{Name: tl.Function.Name, Description: tl.Function.Description, InputSchema: schema})
+		tools = append(tools, tool{Name: tl.Function.Name, Description: tl.Function.Description, InputSchema: schema,
+			CacheControl: cacheControl(tl.Extra)})
 	}
 	choice, err := translateToolChoice(t, req.ToolChoice)
 	if err != nil {
