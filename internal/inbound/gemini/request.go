@@ -183,7 +183,9 @@ func imagePart(p *Part, where string) (api.ContentPart, error) {
 	}
 	f := p.FileData
 	isHTTP := strings.HasPrefix(f.FileURI, "https://") || strings.HasPrefix(f.FileURI, "http://")
-	if !isHTTP || (f.MimeType != "" && !strings.HasPrefix(f.MimeType, "image/")) {
+	// Files API URIs are https too, but only Gemini, with the uploader's key, can read them.
+	filesAPI := strings.Contains(f.FileURI, "generativelanguage.googleapis.com/")
+	if !isHTTP || filesAPI || (f.MimeType != "" && !strings.HasPrefix(f.MimeType, "image/")) {
 		return api.ContentPart{}, invalid("contents", fmt.Sprintf("%s.fileData: only images at http(s) URLs are supported here (Gemini Files API URIs are not)", where))
 	}
 	return api.ContentPart{Type: "image_url", ImageURL: &api.ImageURL{URL: f.FileURI}}, nil
