@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/inbound/anthropic"
 	"github.com/sluicehq/sluice/internal/provider"
 )
@@ -11,10 +12,11 @@ import (
 // maxBetaHeaderBytes bounds the anthropic-beta values passed on.
 const maxBetaHeaderBytes = 1 << 10
 
-// forwardAnthropicBeta passes the client's anthropic-beta header on to an Anthropic target,
-// so beta features (extended cache TTL, token-efficient tools, ...) work through Sluice. Other
-// providers' adapters ignore it.
-func forwardAnthropicBeta(ctx context.Context, r *http.Request) context.Context {
+// anthropicContext carries what only an Anthropic target understands beside the translated
+// request: the client's cache_control marks and its anthropic-beta header (extended cache
+// TTL, token-efficient tools, ...). Other providers' adapters never see either.
+func anthropicContext(ctx context.Context, r *http.Request, req *api.ChatRequest) context.Context {
+	ctx = api.WithCacheMarks(ctx, api.TakeCacheMarks(req))
 	vs := r.Header.Values("Anthropic-Beta")
 	n := 0
 	for _, v := range vs {

@@ -7,14 +7,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/provider"
 )
 
+// TestCacheControlReachesTheBlocksAndTools: the marks the gateway takes out of the request
+// (api.TakeCacheMarks) come back on the blocks and tools at their positions.
 func TestCacheControlReachesTheBlocksAndTools(t *testing.T) {
-	body := upstreamBody(t, `{"model":"m","messages":[`+
+	req := parseRequest(t, `{"model":"m","messages":[`+
 		`{"role":"system","content":[{"type":"text","text":"long rules","cache_control":{"type":"ephemeral"}}]},`+
 		`{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral","ttl":"1h"}},{"type":"text","text":"plain"}]}],`+
 		`"tools":[{"type":"function","function":{"name":"f"},"cache_control":{"type":"ephemeral"}}]}`)
+	ctx := api.WithCacheMarks(context.Background(), api.TakeCacheMarks(req))
+	if len(req.Messages[1].Content.Parts[0].Extra) != 0 || len(req.Tools[0].Extra) != 0 {
+		t.Fatalf("TakeCacheMarks left cache_control in the request, where other providers would see it")
+	}
+	r, err := Adapter{}.NewChatRequest(ctx, testTarget(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
 	if got := jsonString(body["system"]); got != `[{"cache_control":{"type":"ephemeral"},"text":"long rules","type":"text"}]` {
 		t.Errorf("system = %s, want one block with its cache_control (not a plain string)", got)
 	}

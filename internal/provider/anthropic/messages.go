@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -15,7 +14,7 @@ import (
 // alternating user/assistant messages (https://docs.anthropic.com/en/api/messages):
 // system/developer messages are hoisted into system, tool results join the user turn that
 // follows the assistant's tool calls, and consecutive messages of one role are merged.
-func translateMessages(t *provider.Target, msgs []api.Message) (blocks, []message, error) {
+func translateMessages(t *provider.Target, msgs []api.Message, marks *api.CacheMarks) (blocks, []message, error) {
 	var system blocks
 	out := make([]message, 0, len(msgs))
 	for i := range msgs {
@@ -27,13 +26,13 @@ func translateMessages(t *provider.Target, msgs []api.Message) (blocks, []messag
 		)
 		switch m.Role {
 		case "system", "developer":
-			if b, err = contentBlocks(t, i, m.Content, false); err != nil {
+			if b, err = contentBlocks(t, i, m.Content, false, marks); err != nil {
 				return nil, nil, err
 			}
 			system = append(system, b...)
 			continue
 		case "user":
-			b, err = contentBlocks(t, i, m.Content, true)
+			b, err = contentBlocks(t, i, m.Content, true, marks)
 		case "assistant":
 			b, err = assistantBlocks(t, i, m)
 		case "tool":
@@ -66,7 +65,7 @@ func appendMessage(out []message, role string, b blocks) []message {
 
 // contentBlocks converts a message's content: text always, images when allowed. Empty text is
 // left out, since the API rejects empty text blocks.
-func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (blocks, error) {
+func contentBlocks(t *provider.Target, i int, c api.Content, images bool, marks *api.CacheMarks) (blocks, error) {
 	if !c.IsArray() {
 		if c.Text == "" {
 			return nil, nil
@@ -80,7 +79,7 @@ func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (block
 		switch {
 		case p.Type == "text":
 			if p.Text != "" {
-				out = append(out, block{Type: "text", Text: p.Text, CacheControl: cacheControl(p.Extra)})
+				out = append(out, block{Type: "text", Text: p.Text, CacheControl: marks.Part(i, j)})
 			}
 		case p.Type == "refusal":
 			// What an assistant refused to say is still text to the next turn.
@@ -92,7 +91,7 @@ func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (block
 			if err != nil {
 				return nil, err
 			}
-			b.CacheControl = cacheControl(p.Extra)
+			b.CacheControl = marks.Part(i, j)
 			out = append(out, b)
 		default:
 			return nil, unsupported(t, param()+".type", fmt.Sprintf("content part %q cannot be translated here", p.Type))
@@ -127,7 +126,7 @@ func imageBlock(t *provider.Target, param func() string, u string) (block, error
 // assistantBlocks converts an assistant turn: its text, then each tool call as a tool_use
 // block whose input is the parsed arguments.
 func assistantBlocks(t *provider.Target, i int, m *api.Message) (blocks, error) {
-	out, err := contentBlocks(t, i, m.Content, false)
+	out, err := contentBlocks(t, i, m.Content, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -168,25 +167,9 @@ func toolResult(t *provider.Target, i int, m *api.Message) (blocks, error) {
 		e.Param = fmt.Sprintf("messages[%d].tool_call_id", i)
 		return nil, e
 	}
-	content, err := contentBlocks(t, i, m.Content, true)
+	content, err := contentBlocks(t, i, m.Content, true, nil)
 	if err != nil {
 		return nil, err
 	}
 	return blocks{{Type: "tool_result", ToolUseID: m.ToolCallID, Content: content}}, nil
-}
-
-// cacheControl returns the cache_control member of a part's or tool's extra members: the
-// Anthropic-inbound surface puts a client's cache breakpoints there. Most parts have no extra
-// members, so the common case costs a length check.
-func cacheControl(extra jsonx.Value) jsonx.Value {
-	if len(extra) == 0 || !bytes.Contains(extra, []byte(`"cache_control"`)) {
-		return nil
-	}
-	var m struct {
-		CacheControl jsonx.Value `json:"cache_control"`
-	}
-	if jsonx.Unmarshal(extra, &m) != nil || m.CacheControl.Kind() != '{' {
-		return nil
-	}
-	return m.CacheControl
 }

@@ -56,7 +56,7 @@ type block struct {
 
 	// CacheControl marks a prompt cache breakpoint
 	// (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching), passed through
-	// from the client's cache_control on the part.
+	// from the client's cache_control (api.CacheMarks).
 	CacheControl jsonx.Value `json:"cache_control,omitzero"`
 }
 
