@@ -77,6 +77,8 @@ func (g *Gateway) Snapshot() *Snapshot { return g.snapshot.Load() }
 func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/chat/completions", g.handle(g.authenticated(g.chat)))
 	mux.Handle("POST /v1/messages", g.handleWith(g.authenticated(g.messages), writeAnthropicError))
+	mux.Handle("POST /v1/messages/count_tokens", g.handleWith(g.authenticated(g.messagesCountTokens), writeAnthropicError))
+	mux.Handle("POST /v1beta/models/{target...}", g.handleWith(geminiKey(g.authenticated(g.gemini)), writeGeminiError))
 	mux.Handle("POST /v1/embeddings", g.handle(g.authenticated(g.embeddings)))
 	mux.Handle("POST /v1/images/generations", g.handle(g.authenticated(g.images)))
 	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.authenticated(g.transcription)))

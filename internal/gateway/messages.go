@@ -40,6 +40,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	ctx = anthropicContext(ctx, r, req)
 	if req.Stream {
 		return g.relayMessages(ctx, w, r, snap.Routes, route, req, c)
 	}

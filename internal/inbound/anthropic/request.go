@@ -86,12 +86,24 @@ func refuseExtra(extra jsonx.Value) error {
 }
 
 // systemContent joins the system prompt's text blocks; other block types are not allowed there.
+// Blocks marking a cache breakpoint stay separate parts, so the mark reaches an Anthropic target.
 func systemContent(bs Blocks) (api.Content, error) {
 	var b strings.Builder
+	cached := false
 	for i, blk := range bs {
 		if blk.Type != "text" {
 			return api.Content{}, invalid("system", fmt.Sprintf("system[%d]: only text blocks are allowed, got %q", i, blk.Type))
 		}
+		cached = cached || len(blk.CacheControl) > 0
+	}
+	if cached {
+		parts := make([]api.ContentPart, len(bs))
+		for i := range bs {
+			parts[i] = api.ContentPart{Type: "text", Text: bs[i].Text, Extra: cacheExtra(bs[i].CacheControl)}
+		}
+		return api.PartsContent(parts), nil
+	}
+	for i, blk := range bs {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
@@ -148,9 +160,10 @@ func appendUser(dst []api.Message, bs Blocks, i int) ([]api.Message, error) {
 	return dst, nil
 }
 
-// partsContent keeps a lone text block as a plain string, the form every upstream accepts.
+// partsContent keeps a lone text block as a plain string, the form every upstream accepts,
+// unless it carries a cache mark.
 func partsContent(parts []api.ContentPart) api.Content {
-	if len(parts) == 1 && parts[0].Type == "text" {
+	if len(parts) == 1 && parts[0].Type == "text" && len(parts[0].Extra) == 0 {
 		return api.TextContent(parts[0].Text)
 	}
 	if len(parts) == 0 {
@@ -160,6 +173,21 @@ func partsContent(parts []api.ContentPart) api.Content {
 }
 
 func contentPart(blk *Block, where string) (api.ContentPart, error) {
+	p, err := contentPartOf(blk, where)
+	p.Extra = cacheExtra(blk.CacheControl)
+	return p, err
+}
+
+// cacheExtra carries a block's cache_control in a part's or tool's extra members, where the
+// Anthropic adapter looks for it; nil when the block has none.
+func cacheExtra(cc jsonx.Value) jsonx.Value {
+	if len(cc) == 0 {
+		return nil
+	}
+	return jsonx.Value(`{"cache_control":` + string(cc) + `}`)
+}
+
+func contentPartOf(blk *Block, where string) (api.ContentPart, error) {
 	if blk.Type == "text" {
 		return api.ContentPart{Type: "text", Text: blk.Text}, nil
 	}
@@ -244,7 +272,7 @@ func translateTools(out *api.ChatRequest, in *MessagesRequest) error {
 			return invalid("tools", fmt.Sprintf("tools[%d].name is required", i))
 		}
 		out.Tools = append(out.Tools, api.Tool{Type: "function", Function: &api.FunctionDef{
-			Name: t.Name, Description: t.Description, Parameters: t.InputSchema}})
+			Name: t.Name, Description: t.Description, Parameters: t.InputSchema}, Extra: cacheExtra(t.CacheControl)})
 	}
 	tc := in.ToolChoice
 	if tc == nil {

@@ -82,8 +82,9 @@ func (b *Blocks) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
 }
 
 // Block is one content block of a request: text, image, tool_use or tool_result (others are
-// decoded by type only and refused). cache_control and citations are accepted and dropped:
-// they change cost or presentation, not the answer.
+// decoded by type only and refused). cache_control rides on text and image blocks to an
+// Anthropic target (other providers ignore it); citations are accepted and dropped: they
+// change presentation, not the answer.
 type Block struct {
 	Type      string       `json:"type"`
 	Text      string       `json:"text,omitzero"`
@@ -94,6 +95,8 @@ type Block struct {
 	ToolUseID string       `json:"tool_use_id,omitzero"`
 	Content   Blocks       `json:"content,omitzero"`
 	IsError   bool         `json:"is_error,omitzero"`
+
+	CacheControl jsonx.Value `json:"cache_control,omitzero"`
 }
 
 // ImageSource is {"type":"base64","media_type","data"} or {"type":"url","url"}.
@@ -111,6 +114,8 @@ type Tool struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description,omitzero"`
 	InputSchema jsonx.Value `json:"input_schema,omitzero"`
+
+	CacheControl jsonx.Value `json:"cache_control,omitzero"`
 }
 
 // ToolChoice is {"type":"auto"|"any"|"tool"|"none"}.

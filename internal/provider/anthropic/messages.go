@@ -14,7 +14,7 @@ import (
 // alternating user/assistant messages (https://docs.anthropic.com/en/api/messages):
 // system/developer messages are hoisted into system, tool results join the user turn that
 // follows the assistant's tool calls, and consecutive messages of one role are merged.
-func translateMessages(t *provider.Target, msgs []api.Message) (blocks, []message, error) {
+func translateMessages(t *provider.Target, msgs []api.Message, marks *api.CacheMarks) (blocks, []message, error) {
 	var system blocks
 	out := make([]message, 0, len(msgs))
 	for i := range msgs {
@@ -26,13 +26,13 @@ func translateMessages(t *provider.Target, msgs []api.Message) (blocks, []messag
 		)
 		switch m.Role {
 		case "system", "developer":
-			if b, err = contentBlocks(t, i, m.Content, false); err != nil {
+			if b, err = contentBlocks(t, i, m.Content, false, marks); err != nil {
 				return nil, nil, err
 			}
 			system = append(system, b...)
 			continue
 		case "user":
-			b, err = contentBlocks(t, i, m.Content, true)
+			b, err = contentBlocks(t, i, m.Content, true, marks)
 		case "assistant":
 			b, err = assistantBlocks(t, i, m)
 		case "tool":
@@ -65,7 +65,7 @@ func appendMessage(out []message, role string, b blocks) []message {
 
 // contentBlocks converts a message's content: text always, images when allowed. Empty text is
 // left out, since the API rejects empty text blocks.
-func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (blocks, error) {
+func contentBlocks(t *provider.Target, i int, c api.Content, images bool, marks *api.CacheMarks) (blocks, error) {
 	if !c.IsArray() {
 		if c.Text == "" {
 			return nil, nil
@@ -79,7 +79,7 @@ func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (block
 		switch {
 		case p.Type == "text":
 			if p.Text != "" {
-				out = append(out, block{Type: "text", Text: p.Text})
+				out = append(out, block{Type: "text", Text: p.Text, CacheControl: marks.Part(i, j)})
 			}
 		case p.Type == "refusal":
 			// What an assistant refused to say is still text to the next turn.
@@ -91,6 +91,7 @@ func contentBlocks(t *provider.Target, i int, c api.Content, images bool) (block
 			if err != nil {
 				return nil, err
 			}
+			b.CacheControl = marks.Part(i, j)
 			out = append(out, b)
 		default:
 			return nil, unsupported(t, param()+".type", fmt.Sprintf("content part %q cannot be translated here", p.Type))
@@ -125,7 +126,7 @@ func imageBlock(t *provider.Target, param func() string, u string) (block, error
 // assistantBlocks converts an assistant turn: its text, then each tool call as a tool_use
 // block whose input is the parsed arguments.
 func assistantBlocks(t *provider.Target, i int, m *api.Message) (blocks, error) {
-	out, err := contentBlocks(t, i, m.Content, false)
+	out, err := contentBlocks(t, i, m.Content, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func toolResult(t *provider.Target, i int, m *api.Message) (blocks, error) {
 		e.Param = fmt.Sprintf("messages[%d].tool_call_id", i)
 		return nil, e
 	}
-	content, err := contentBlocks(t, i, m.Content, true)
+	content, err := contentBlocks(t, i, m.Content, true, nil)
 	if err != nil {
 		return nil, err
 	}

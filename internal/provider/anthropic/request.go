@@ -14,7 +14,7 @@ import (
 // NewChatRequest builds POST {base}/messages. A parameter the Messages API cannot honour is
 // refused with a 400 naming it, rather than silently dropped.
 func (Adapter) NewChatRequest(ctx context.Context, t *provider.Target, req *api.ChatRequest) (*http.Request, error) {
-	out, err := translateRequest(t, req)
+	out, err := translateRequest(t, req, api.CacheMarksFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +29,9 @@ func (Adapter) NewChatRequest(ctx context.Context, t *provider.Target, req *api.
 	for k, vs := range t.Headers {
 		r.Header[k] = vs // e.g. anthropic-beta from config
 	}
+	for k, vs := range provider.ForwardedHeaders(ctx) {
+		r.Header[k] = vs // the client's own anthropic-beta, through /v1/messages
+	}
 	r.Header.Set("Content-Type", "application/json")
 	if out.Stream {
 		r.Header.Set("Accept", "text/event-stream")
@@ -42,7 +45,9 @@ func (Adapter) NewChatRequest(ctx context.Context, t *provider.Target, req *api.
 	return r, nil
 }
 
-func translateRequest(t *provider.Target, req *api.ChatRequest) (*messagesRequest, error) {
+// translateRequest translates req; marks are the client's prompt-cache breakpoints, nil when
+// it set none.
+func translateRequest(t *provider.Target, req *api.ChatRequest, marks *api.CacheMarks) (*messagesRequest, error) {
 	if err := refuseUnsupported(t, req); err != nil {
 		return nil, err
 	}
@@ -58,10 +63,10 @@ func translateRequest(t *provider.Target, req *api.ChatRequest) (*messagesReques
 		out.Metadata = &metadata{UserID: req.User}
 	}
 	var err error
-	if out.System, out.Messages, err = translateMessages(t, req.Messages); err != nil {
+	if out.System, out.Messages, err = translateMessages(t, req.Messages, marks); err != nil {
 		return nil, err
 	}
-	if out.Tools, out.ToolChoice, err = translateTools(t, req); err != nil {
+	if out.Tools, out.ToolChoice, err = translateTools(t, req, marks); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -141,7 +146,7 @@ func refuseExtra(t *provider.Target, extra jsonx.Value) error {
 
 // translateTools maps function tools and tool_choice. parallel_tool_calls:false becomes
 // disable_parallel_tool_use, which lives inside tool_choice.
-func translateTools(t *provider.Target, req *api.ChatRequest) ([]tool, *toolChoice, error) {
+func translateTools(t *provider.Target, req *api.ChatRequest, marks *api.CacheMarks) ([]tool, *toolChoice, error) {
 	if len(req.Tools) == 0 {
 		// The API refuses a tool_choice without tools; without tools no call is possible anyway.
 		return nil, nil, nil
@@ -156,7 +161,8 @@ func translateTools(t *provider.Target, req *api.ChatRequest) ([]tool, *toolChoi
 			// OpenAI allows a function without parameters; input_schema is required.
 			schema = jsonx.Value(`{"type":"object","properties":{}}`)
 		}
-		tools = append(tools, tool{Name: tl.Function.Name, Description: tl.Function.Description, InputSchema: schema})
+		tools = append(tools, tool{Name: tl.Function.Name, Description: tl.Function.Description, InputSchema: schema,
+			CacheControl: marks.Tool(i)})
 	}
 	choice, err := translateToolChoice(t, req.ToolChoice)
 	if err != nil {

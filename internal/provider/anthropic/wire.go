@@ -37,7 +37,7 @@ type blocks []block
 
 // MarshalJSONTo writes a lone text block as a string and anything else as an array.
 func (b blocks) MarshalJSONTo(enc *jsonx.Encoder) error {
-	if len(b) == 1 && b[0].Type == "text" {
+	if len(b) == 1 && b[0].Type == "text" && len(b[0].CacheControl) == 0 {
 		return enc.WriteToken(jsonx.String(b[0].Text))
 	}
 	return jsonx.MarshalEncode(enc, []block(b))
@@ -53,6 +53,11 @@ type block struct {
 	Input     jsonx.Value  `json:"input,omitzero"`
 	ToolUseID string       `json:"tool_use_id,omitzero"`
 	Content   blocks       `json:"content,omitzero"`
+
+	// CacheControl marks a prompt cache breakpoint
+	// (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching), passed through
+	// from the client's cache_control (api.CacheMarks).
+	CacheControl jsonx.Value `json:"cache_control,omitzero"`
 }
 
 // imageSource is {"type":"base64","media_type","data"} or {"type":"url","url"}.
@@ -67,6 +72,8 @@ type tool struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description,omitzero"`
 	InputSchema jsonx.Value `json:"input_schema"`
+
+	CacheControl jsonx.Value `json:"cache_control,omitzero"`
 }
 
 // toolChoice is {"type":"auto"|"any"|"tool"|"none"}; disable_parallel_tool_use is valid with
