@@ -45,8 +45,8 @@ func Text(s string) int {
 }
 
 // Prompt estimates the prompt tokens of a chat request the way OpenAI counts them: each
-// message's text, names, tool calls and the framing around them. Images and audio count
-// nothing here; their cost depends on the provider's own sizing rules.
+// message's text, names, tool calls and the framing around them, and the tool declarations.
+// Images and audio count nothing here; their cost depends on the provider's own sizing rules.
 func Prompt(req *api.ChatRequest) int {
 	if req == nil {
 		return 0
@@ -67,6 +67,11 @@ func Prompt(req *api.ChatRequest) int {
 		}
 		for _, tc := range m.ToolCalls {
 			n += Text(tc.Function.Name) + Text(tc.Function.Arguments)
+		}
+	}
+	for _, t := range req.Tools {
+		if t.Function != nil {
+			n += Text(t.Function.Name) + Text(t.Function.Description) + Text(string(t.Function.Parameters))
 		}
 	}
 	return n
