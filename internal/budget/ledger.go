@@ -47,12 +47,14 @@ type Estimate struct {
 	MaxTokens int64
 	// Micro-dollars per million tokens.
 	PromptPerMTok, CompletionPerMTok int64
+	// NoCompletion marks requests that produce no completion tokens (embeddings).
+	NoCompletion bool
 }
 
 // of prices the estimate for b.
 func (e *Estimate) of(b *Budget) int64 {
 	completion := e.MaxTokens
-	if completion <= 0 {
+	if completion <= 0 && !e.NoCompletion {
 		completion = b.ReserveTokens
 	}
 	if b.Unit == Tokens {
@@ -250,6 +252,21 @@ func (l *Ledger) release(res *Reservation) {
 	for i := range res.n {
 		h := &res.holds[i]
 		h.w.reserved.Add(-h.amount)
+	}
+	res.n = 0
+}
+
+// SettleReserved settles res charging each budget what it reserved: for a request whose
+// usage is unknown although it ran, the reservation is the best upper bound there is.
+func (l *Ledger) SettleReserved(res *Reservation) {
+	for i := range res.n {
+		h := &res.holds[i]
+		h.w.reserved.Add(-h.amount)
+		if h.amount <= 0 {
+			continue
+		}
+		h.w.pending.Add(h.amount)
+		l.checkThresholds(h.e, h.w)
 	}
 	res.n = 0
 }

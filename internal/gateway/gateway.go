@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -31,7 +32,9 @@ type Snapshot struct {
 type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
-	recorder Recorder // nil: no request log
+	recorder Recorder       // nil: no request log
+	budgets  *budget.Ledger // nil: no budgets
+	prices   routePrices
 	log      *slog.Logger
 }
 

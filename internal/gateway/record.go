@@ -36,6 +36,7 @@ type call struct {
 	ttft   time.Duration
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
+	budget budgetHold
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.
