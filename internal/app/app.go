@@ -132,7 +132,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		gateway.WithBudgets(a.budgets))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
-		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
+		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
+		WithBudgets(a.budgets)
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }

@@ -59,26 +59,50 @@ func (l *Ledger) checkThresholds(e *entry, w *window) {
 		if spent*100 < e.b.Limit*int64(t) {
 			break
 		}
-		bit := uint64(1) << uint(i)
-		old := w.fired.Load()
-		if old&bit != 0 || !w.fired.CompareAndSwap(old, old|bit) {
-			continue // raised here already, or another goroutine is raising one now
-		}
-		select {
-		case l.alerts <- alert{b: e.b, w: w, bit: bit, threshold: t, spent: spent, at: l.clock()}:
-		default:
-			w.fired.And(^bit) // the next settle tries again
-			l.log.Warn("budget alert queue full; alert postponed", "budget", e.b.ID, "threshold", t)
-		}
+		l.raise(e, w, i, spent)
 	}
 }
 
-// deliverAlerts records and posts alerts until ctx is done.
-func (l *Ledger) deliverAlerts(ctx context.Context, client *http.Client) {
+// exhausted raises the 100 % threshold when a budget first refuses a request: with
+// reservations that are upper bounds, spend itself may stop just short of the limit.
+func (l *Ledger) exhausted(e *entry, w *window, spent int64) {
+	if i := len(e.b.Thresholds) - 1; i >= 0 && e.b.Thresholds[i] == 100 {
+		l.raise(e, w, i, spent)
+	}
+}
+
+// raise queues threshold i's alert unless this node raised it already in the period.
+func (l *Ledger) raise(e *entry, w *window, i int, spent int64) {
+	bit := uint64(1) << uint(i)
+	old := w.fired.Load()
+	if old&bit != 0 || !w.fired.CompareAndSwap(old, old|bit) {
+		return // raised here already, or another goroutine is raising one now
+	}
+	t := e.b.Thresholds[i]
+	select {
+	case l.alerts <- alert{b: e.b, w: w, bit: bit, threshold: t, spent: spent, at: l.clock()}:
+	default:
+		w.fired.And(^bit) // the next settle tries again
+		l.log.Warn("budget alert queue full; alert postponed", "budget", e.b.ID, "threshold", t)
+	}
+}
+
+// deliverAlerts records and posts alerts until stop is closed, then delivers those still
+// queued (within a deadline) so a restart loses none.
+func (l *Ledger) deliverAlerts(ctx context.Context, client *http.Client, stop <-chan struct{}) {
 	for {
 		select {
-		case <-ctx.Done():
-			return
+		case <-stop:
+			dctx, cancel := context.WithTimeout(ctx, 2*webhookTimeout)
+			defer cancel()
+			for {
+				select {
+				case a := <-l.alerts:
+					l.deliver(dctx, client, a)
+				default:
+					return
+				}
+			}
 		case a := <-l.alerts:
 			l.deliver(ctx, client, a)
 		}
@@ -141,6 +165,15 @@ func alertMessage(b *Budget, threshold int, spent int64, exhausts *time.Time) st
 	}
 	msg := fmt.Sprintf("Budget %q (%s) reached %d%% of its %s limit: %s of %s spent.", b.Name, who, threshold,
 		b.Period, formatAmount(b.Unit, spent), formatAmount(b.Unit, b.Limit))
+	if threshold == 100 {
+		msg = fmt.Sprintf("Budget %q (%s) is exhausted and refuses requests until it resets: %s of its %s limit of %s spent.",
+			b.Name, who, formatAmount(b.Unit, spent), b.Period, formatAmount(b.Unit, b.Limit))
+		if b.RerouteTo != "" {
+			msg = fmt.Sprintf("Budget %q (%s) is exhausted; requests go to %s until it resets: %s of its %s limit of %s spent.",
+				b.Name, who, b.RerouteTo, formatAmount(b.Unit, spent), b.Period, formatAmount(b.Unit, b.Limit))
+		}
+		return msg
+	}
 	if exhausts != nil {
 		if spent >= b.Limit {
 			return msg

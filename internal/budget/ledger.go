@@ -224,6 +224,7 @@ func (l *Ledger) Admit(who *Who, est *Estimate) (Reservation, error) {
 		reserved := w.reserved.Add(amount)
 		if spent := w.spent(); spent+reserved > e.b.Limit {
 			w.reserved.Add(-amount)
+			l.exhausted(e, w, spent)
 			if e.b.RerouteTo == "" {
 				l.release(&res)
 				return Reservation{}, l.exceeded(e, w, spent)

@@ -12,8 +12,8 @@ import (
 // then it flushes what is left. It is the one owner of both loops.
 func (l *Ledger) Run(ctx context.Context, interval time.Duration) {
 	client := &http.Client{Timeout: webhookTimeout}
-	done := make(chan struct{})
-	go func() { l.deliverAlerts(ctx, client); close(done) }()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { l.deliverAlerts(context.WithoutCancel(ctx), client, stop); close(done) }()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -25,6 +25,7 @@ func (l *Ledger) Run(ctx context.Context, interval time.Duration) {
 				l.log.Warn("budget: final flush failed", "err", err)
 			}
 			cancel()
+			close(stop)
 			<-done
 			return
 		case <-t.C:
