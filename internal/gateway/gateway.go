@@ -32,10 +32,11 @@ type Snapshot struct {
 type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
-	recorder Recorder       // nil: no request log
-	budgets  *budget.Ledger // nil: no budgets
-	prices   routePrices
+	recorder Recorder // nil: no request log
 	log      *slog.Logger
+	// budgets is nil without budgets; prices caches routes' prices for their estimates.
+	budgets *budget.Ledger
+	prices  routePrices
 }
 
 // Authenticator tells who a request acts for; *auth.Authenticator in production.
