@@ -98,8 +98,10 @@ func (c *Config) validateBudgets(src *Source, ps *Problems, models map[string]in
 		}
 		if !validBudgetScopes[b.Scope] {
 			ps.Add(src, path+".scope", "unknown scope %q (known: org, team, user, project, key)", b.Scope)
-		} else if (b.Scope == "org") != (b.ScopeID == "") {
-			ps.Add(src, path+".scope_id", "is required for scope %s and not allowed for scope org", b.Scope)
+		} else if b.Scope == "org" && b.ScopeID != "" {
+			ps.Add(src, path+".scope_id", "must be empty for scope org, which covers every request")
+		} else if b.Scope != "org" && b.ScopeID == "" {
+			ps.Add(src, path+".scope_id", "is required for scope %s", b.Scope)
 		}
 		switch {
 		case b.LimitUSD < 0 || b.LimitTokens < 0:
