@@ -257,3 +257,54 @@ budgets:
 			rerouted.Get("X-Sluice-Budget-Reroute"), rerouted.Get("X-Sluice-Model"))
 	}
 }
+
+// postChat sends body as the master key and returns the status and the whole response.
+func postChat(t *testing.T, g *gateway, body string) (int, string) {
+	t.Helper()
+	resp, err := post(g.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("chat: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// Each outcome settles once: a failed call releases its reservation; a stream cut
+// mid-answer, whose usage never came, is charged its reservation (the upper bound).
+func TestBudgetSettlesFailuresAndCutStreams(t *testing.T) {
+	g := start(t, defaultConfig+`
+  - name: solo
+    max_attempts: 1
+    targets:
+      - provider: mock
+        model: gpt-4o-mini
+budgets:
+  - id: org
+    limit_tokens: 100000
+    period: total
+`, 10*time.Second)
+	spent := func() (float64, float64) {
+		st := mustAdmin(t, g, clientKey, "GET", "/admin/v1/budgets/org/status", nil, http.StatusOK)
+		return st["spent"].(float64), st["reserved"].(float64)
+	}
+
+	failed := `{"model":"solo","max_tokens":16,"messages":[{"role":"user","content":"[[mock status=400]]"}]}`
+	if status, body := postChat(t, g, failed); status != http.StatusBadRequest {
+		t.Fatalf("failing chat = %d %s, want the upstream 400", status, body)
+	}
+	if s, r := spent(); s != 0 || r != 0 {
+		t.Fatalf("after a failed call spent %v reserved %v, want 0 and 0", s, r)
+	}
+
+	cut := `{"model":"solo","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"[[mock cut_after=2]]"}]}`
+	status, body := postChat(t, g, cut)
+	if status != http.StatusOK || strings.Contains(body, "[DONE]") {
+		t.Fatalf("cut stream = %d %q, want 200 without [DONE]", status, body)
+	}
+	want := float64(len(cut)/2 + 16) // the reservation: body bytes / 2 + max_tokens
+	waitFor(t, "the cut stream to settle", func() bool { s, _ := spent(); return s != 0 })
+	if s, r := spent(); s != want || r != 0 {
+		t.Fatalf("after a cut stream spent %v reserved %v, want the reservation %v and 0", s, r, want)
+	}
+}
