@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -163,5 +164,28 @@ func TestTwoNodesOnPostgresMergeSpend(t *testing.T) {
 	}
 	if sum < limit-perRound*100*int64(len(nodes)) {
 		t.Fatalf("two nodes spent only %d of %d", sum, limit)
+	}
+}
+
+// Reservations are upper bounds, so spend can stop short of the limit; the first refusal
+// is what tells the operator the budget is exhausted.
+func TestFirstRefusalRaisesTheExhaustedAlert(t *testing.T) {
+	ctx := t.Context()
+	var sent alertLog
+	l := New([]*Budget{tokenBudget("b", 1000)}, Options{Store: sqliteStore(t, "")})
+	l.hook = sent.add
+	res, _ := l.Admit(org, &Estimate{MaxTokens: 600})
+	l.Settle(&res, Amount{Tokens: 600})
+	for range 3 {
+		if _, err := l.Admit(org, &Estimate{MaxTokens: 500}); err == nil {
+			t.Fatal("Admit of 500 tokens with 400 left succeeded")
+		}
+	}
+	l.drainAlerts(ctx)
+	if got := sent.thresholds(); !slices.Equal(got, []int{50, 100}) {
+		t.Fatalf("alerts = %v, want [50 100] (100 once, on the first refusal)", got)
+	}
+	if a := sent.got[1]; a.Spent != 600 || !strings.Contains(a.Message, "exhausted") {
+		t.Fatalf("exhausted alert = %+v, want spent 600 and an 'exhausted' message", a)
 	}
 }
