@@ -30,6 +30,9 @@ func (w *window) spent() int64 { return w.merged.Load() + w.pending.Load() }
 // changing a budget's thresholds does not lose its spend.
 type state struct {
 	cur atomic.Pointer[window]
+	// calendar is the period and zone the windows were cut with; a reload that changes
+	// them starts afresh rather than keep a window of the old shape.
+	calendar string
 }
 
 // Amount is a request's size in both units.
@@ -156,9 +159,15 @@ func (l *Ledger) Swap(bs []*Budget) {
 	defer l.mu.Unlock()
 	entries := make([]*entry, 0, len(bs))
 	for _, b := range bs {
+		cal := b.Period.String() + " " + b.Location.String()
 		st := l.states[b.ID]
-		if st == nil {
-			st = &state{}
+		if st == nil || st.calendar != cal {
+			if old := st; old != nil {
+				if w := old.cur.Load(); w != nil {
+					l.retired = append(l.retired, retiredWindow{b.ID, w})
+				}
+			}
+			st = &state{calendar: cal}
 			l.states[b.ID] = st
 		}
 		entries = append(entries, &entry{b: b, st: st})

@@ -96,3 +96,26 @@ func TestSettleAfterRolloverChargesTheOldPeriod(t *testing.T) {
 		t.Fatalf("new day: spent %d reserved %d, want 0 and 0", st.Spent, st.Reserved)
 	}
 }
+
+// A reload that keeps a budget's ID keeps its spend, unless its period changes shape.
+func TestSwapKeepsSpendUnlessThePeriodChanges(t *testing.T) {
+	clock := newClock(time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC))
+	b := tokenBudget("b", 1000)
+	l := New([]*Budget{b}, Options{Clock: clock.now})
+	res, _ := l.Admit(org, &Estimate{MaxTokens: 10})
+	l.Settle(&res, Amount{Tokens: 10})
+
+	raised := *b
+	raised.Limit = 2000
+	l.Swap([]*Budget{&raised})
+	if st, _ := l.Status("b"); st.Spent != 10 || st.Limit != 2000 {
+		t.Fatalf("after raising the limit: spent %d limit %d, want 10 and 2000", st.Spent, st.Limit)
+	}
+	daily := raised
+	daily.Period = Daily
+	l.Swap([]*Budget{&daily})
+	st, _ := l.Status("b")
+	if st.Spent != 0 || !st.PeriodStart.Equal(time.Date(2026, 6, 10, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("after monthly→daily: spent %d from %v, want a fresh daily window", st.Spent, st.PeriodStart)
+	}
+}
