@@ -26,6 +26,7 @@ type API struct {
 	log    *slog.Logger
 	creds  Credentials
 	models ModelRoutes
+	spend  Budgets // nil: no budgets configured
 }
 
 // New returns the admin API over st, authenticating with a.

@@ -15,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/internal/admin"
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/auth/oidc"
+	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
 	"github.com/sluicehq/sluice/internal/mockllm"
@@ -66,6 +67,7 @@ type App struct {
 	verifier *oidc.Verifier // nil without auth.oidc
 	recorder *usage.Recorder
 	sealer   *secret.Sealer // nil without auth.credentials_key
+	budgets  *budget.Ledger
 
 	closeCache func() // releases the response cache's connections
 
@@ -114,6 +116,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// records are dropped and counted, never waited for.
 	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
 	metrics := telemetry.New(a.recorder)
+	if err := a.openBudgets(ctx, cfg); err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
+	metrics.WatchBudgets(a.budgets)
 	prices, err := priceCatalog(cfg.Pricing)
 	if err != nil {
 		a.closeMock()
@@ -133,10 +141,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
-		gateway.WithCache(respCache))
+		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
-		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
+		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
+		WithBudgets(a.budgets)
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }
@@ -221,9 +230,12 @@ func (a *App) Run(ctx context.Context) error {
 	recCtx, stopRecorder := context.WithCancel(context.WithoutCancel(ctx))
 	recDone := make(chan struct{})
 	go func() { a.recorder.Run(recCtx); close(recDone) }()
+	budgetDone := make(chan struct{})
+	go func() { a.budgets.Run(recCtx, a.cfg.Store.SyncInterval); close(budgetDone) }()
 	err := a.srv.Serve(ctx, a.ln)
 	stopRecorder()
 	<-recDone
+	<-budgetDone
 	a.log.Info("stopped")
 	return err
 }

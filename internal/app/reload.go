@@ -35,6 +35,10 @@ func (a *App) Reload() error {
 		table.Close()
 		return err
 	}
+	if err := a.reloadBudgets(cfg); err != nil {
+		table.Close()
+		return err
+	}
 	old := a.gw.Swap(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices})
 	// In-flight requests keep their connections; only idle ones of the old pools close now.

@@ -23,6 +23,7 @@ type Config struct {
 	Store     Store               `yaml:"store"`
 	Pricing   Pricing             `yaml:"pricing"`
 	Cache     Cache               `yaml:"cache"`
+	Budgets   []Budget            `yaml:"budgets"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -255,6 +256,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.RetryBackoff, 200*time.Millisecond)
 	setDefault(&r.MaxRetryBackoff, 5*time.Second)
 	c.Cache.applyDefaults()
+	c.applyBudgetDefaults()
 }
 
 func setDefault[T comparable](field *T, def T) {

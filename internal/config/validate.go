@@ -127,6 +127,7 @@ func (c *Config) Validate(src *Source) Problems {
 		}
 	}
 	c.Cache.validate(src, &ps, seen)
+	c.validateBudgets(src, &ps, seen)
 	if c.Routing.CooldownFailures < 1 {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}

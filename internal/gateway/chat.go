@@ -33,6 +33,10 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 	if served, err := g.cacheLookup(ctx, w, r, snap.Routes, route, &req, c); served || err != nil {
 		return err
 	}
+	if route, err = g.admitBudget(w, r, snap, route, c, chatEstimate(r, &req)); err != nil {
+		return err
+	}
+	defer func() { g.settleBudget(c, err) }()
 	if req.Stream {
 		return g.relayStream(ctx, w, r, snap.Routes, route, &req, c)
 	}

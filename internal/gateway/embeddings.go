@@ -21,6 +21,10 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) (err error)
 	if c.meta, err = metadata(r); err != nil {
 		return err
 	}
+	if p.route, err = g.admitBudget(w, r, p.snap, p.route, c, embeddingsEstimate(r)); err != nil {
+		return err
+	}
+	defer func() { g.settleBudget(c, err) }()
 	resp, res, err := p.snap.Routes.Embeddings(p.ctx, p.route, &req)
 	c.res = res
 	setRoutingHeaders(w, res)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/cache"
 	"github.com/sluicehq/sluice/internal/router"
 )
@@ -36,6 +37,9 @@ type Gateway struct {
 	log      *slog.Logger
 
 	cache *cache.Cache // nil: no response cache
+	// budgets is nil without budgets; prices caches routes' prices for their estimates.
+	budgets *budget.Ledger
+	prices  routePrices
 }
 
 // Authenticator tells who a request acts for; *auth.Authenticator in production.

@@ -41,6 +41,10 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 	}
 	defer cancel()
 	ctx = anthropicContext(ctx, r, req)
+	if route, err = g.admitBudget(w, r, snap, route, c, chatEstimate(r, req)); err != nil {
+		return err
+	}
+	defer func() { g.settleBudget(c, err) }()
 	if req.Stream {
 		return g.relayMessages(ctx, w, r, snap.Routes, route, req, c)
 	}

@@ -37,7 +37,8 @@ type call struct {
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
 
-	cache *cacheCall // nil when the cache is off
+	cache  *cacheCall // nil when the cache is off
+	budget budgetHold
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.

@@ -157,6 +157,16 @@ type Store interface {
 	// many it removed. It does not bump Version.
 	DeleteRequestLogsBefore(ctx context.Context, t time.Time) (int64, error)
 
+	// AddBudgetSpend adds each delta (zero reads) to its (budget, period) total, creating
+	// the row when missing, all in one transaction, and returns the totals after it in the
+	// same order. It does not bump Version: spend is not configuration.
+	AddBudgetSpend(ctx context.Context, deltas []BudgetSpendDelta) ([]BudgetSpend, error)
+	// InsertBudgetEvent stores e unless an event for its (BudgetID, PeriodStart, Threshold)
+	// exists; inserted reports which. It fills ID and At, and does not bump Version.
+	InsertBudgetEvent(ctx context.Context, e BudgetEvent) (stored BudgetEvent, inserted bool, err error)
+	// ListBudgetEvents lists events in ID (that is, insertion) order.
+	ListBudgetEvents(ctx context.Context, f BudgetEventFilter, opts ListOptions) (Page[BudgetEvent], error)
+
 	// Snapshot reads the whole auth state in one transaction.
 	Snapshot(ctx context.Context) (*Snapshot, error)
 	// Version is the change counter: it grows by one with every committed mutation.
