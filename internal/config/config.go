@@ -22,6 +22,8 @@ type Config struct {
 	Auth      Auth                `yaml:"auth"`
 	Store     Store               `yaml:"store"`
 	Pricing   Pricing             `yaml:"pricing"`
+	// RateLimits are Sluice's own limits on callers, enforced in memory on every request.
+	RateLimits RateLimits `yaml:"rate_limits"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -202,6 +204,11 @@ type Routing struct {
 	// when longer. Defaults 200ms and 5s.
 	RetryBackoff    time.Duration `yaml:"retry_backoff"`
 	MaxRetryBackoff time.Duration `yaml:"max_retry_backoff"`
+	// QuotaWait is how long a request may wait for a provider quota to reset when every
+	// target reported its own rate limit exhausted; QuotaMaxWaiters bounds how many wait.
+	// Defaults 2s and 256.
+	QuotaWait       time.Duration `yaml:"quota_wait"`
+	QuotaMaxWaiters int           `yaml:"quota_max_waiters"`
 }
 
 // Defaults for fields left empty.
@@ -253,6 +260,8 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.CooldownDuration, 30*time.Second)
 	setDefault(&r.RetryBackoff, 200*time.Millisecond)
 	setDefault(&r.MaxRetryBackoff, 5*time.Second)
+	setDefault(&r.QuotaWait, 2*time.Second)
+	setDefault(&r.QuotaMaxWaiters, 256)
 }
 
 func setDefault[T comparable](field *T, def T) {
