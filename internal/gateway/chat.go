@@ -30,6 +30,10 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	if err := g.admit(w, r, c, req.Model, chatTokens(&req)); err != nil {
+		return err
+	}
+	defer g.settle(c)
 	if req.Stream {
 		return g.relayStream(ctx, w, r, snap.Routes, route, &req, c)
 	}

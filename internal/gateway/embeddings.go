@@ -21,6 +21,10 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) (err error)
 	if c.meta, err = metadata(r); err != nil {
 		return err
 	}
+	if err := g.admit(w, r, c, req.Model, embeddingsTokens(&req)); err != nil {
+		return err
+	}
+	defer g.settle(c)
 	resp, res, err := p.snap.Routes.Embeddings(p.ctx, p.route, &req)
 	c.res = res
 	setRoutingHeaders(w, res)

@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/pricing"
+	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/store"
 )
@@ -36,6 +37,7 @@ type call struct {
 	ttft   time.Duration
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
+	ticket ratelimit.Ticket
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.

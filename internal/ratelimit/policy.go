@@ -3,9 +3,9 @@ package ratelimit
 // Limits are per-minute request and token limits and a cap on requests in flight; zero means
 // no limit of that kind.
 type Limits struct {
-	RPM         int64 `yaml:"rpm"`
-	TPM         int64 `yaml:"tpm"`
-	Concurrency int64 `yaml:"concurrency"`
+	RPM         int64
+	TPM         int64
+	Concurrency int64
 }
 
 // IsZero reports whether nothing is limited.
