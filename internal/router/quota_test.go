@@ -54,8 +54,10 @@ func TestQuotaSpendsRemainingBeforeTheNextAnswer(t *testing.T) {
 	var q quota
 	q.observe(http.Header{"X-Ratelimit-Remaining-Requests": {"2"}, "X-Ratelimit-Reset-Requests": {"1m0s"}}, now)
 	n := now.UnixNano()
-	if !q.take(n) || !q.take(n) {
-		t.Fatal("take with 2 remaining: refused")
+	for i := range 2 {
+		if !q.take(n) {
+			t.Fatalf("take %d with 2 remaining: refused", i+1)
+		}
 	}
 	if q.take(n) {
 		t.Fatal("third take with 2 remaining and no answer in between: allowed, want refused")
