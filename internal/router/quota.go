@@ -57,24 +57,30 @@ func (t *quotaTransport) CloseIdleConnections() {
 // https://platform.openai.com/docs/guides/rate-limits#rate-limits-in-headers
 // https://docs.anthropic.com/en/api/rate-limits#response-headers
 func (q *quota) observe(h http.Header, now time.Time) {
-	if rem, reset, ok := readQuota(h, "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests", now); ok {
+	if rem, reset, ok := readQuota(h, "X-Ratelimit-Limit-Requests", "X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests", now); ok {
 		q.reqRemaining.Store(rem)
 		q.reqReset.Store(reset)
-	} else if rem, reset, ok := readQuota(h, "Anthropic-Ratelimit-Requests-Remaining", "Anthropic-Ratelimit-Requests-Reset", now); ok {
+	} else if rem, reset, ok := readQuota(h, "Anthropic-Ratelimit-Requests-Limit", "Anthropic-Ratelimit-Requests-Remaining", "Anthropic-Ratelimit-Requests-Reset", now); ok {
 		q.reqRemaining.Store(rem)
 		q.reqReset.Store(reset)
 	}
-	if rem, reset, ok := readQuota(h, "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens", now); ok {
+	if rem, reset, ok := readQuota(h, "X-Ratelimit-Limit-Tokens", "X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens", now); ok {
 		q.tokRemaining.Store(rem)
 		q.tokReset.Store(reset)
-	} else if rem, reset, ok := readQuota(h, "Anthropic-Ratelimit-Tokens-Remaining", "Anthropic-Ratelimit-Tokens-Reset", now); ok {
+	} else if rem, reset, ok := readQuota(h, "Anthropic-Ratelimit-Tokens-Limit", "Anthropic-Ratelimit-Tokens-Remaining", "Anthropic-Ratelimit-Tokens-Reset", now); ok {
 		q.tokRemaining.Store(rem)
 		q.tokReset.Store(reset)
 	}
 }
 
-// readQuota parses one remaining/reset pair; ok is false when the remaining count is absent.
-func readQuota(h http.Header, remainingName, resetName string, now time.Time) (remaining, reset int64, ok bool) {
+// readQuota parses one limit/remaining/reset triple into the remaining count and when the
+// target may be sent to again; ok is false when the remaining count is absent.
+//
+// Both OpenAI and Anthropic replenish continuously (a token bucket) and their reset is when
+// the bucket is full again, not when the next request fits. Given the limit, the time one
+// unit takes to return is reset/(limit-remaining), which is how long an exhausted target is
+// skipped; without a limit the whole reset is waited.
+func readQuota(h http.Header, limitName, remainingName, resetName string, now time.Time) (remaining, reset int64, ok bool) {
 	v := h.Get(remainingName)
 	if v == "" {
 		return 0, 0, false
@@ -94,6 +100,9 @@ func readQuota(h http.Header, remainingName, resetName string, now time.Time) (r
 		}
 	}
 	wait = min(max(wait, 0), maxQuotaReset)
+	if limit, err := strconv.ParseInt(h.Get(limitName), 10, 64); err == nil && limit > n {
+		wait = time.Duration(int64(wait) / (limit - n))
+	}
 	return n, now.Add(wait).UnixNano(), true
 }
 
