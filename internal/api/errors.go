@@ -79,6 +79,8 @@ var Codes = []ErrorCode{
 	{"not_found", http.StatusNotFound, "invalid_request_error", false, "No such endpoint."},
 	{"resource_not_found", http.StatusNotFound, "invalid_request_error", false, "The admin resource (team, project, user, key) does not exist."},
 	{"method_not_allowed", http.StatusMethodNotAllowed, "invalid_request_error", false, "The endpoint exists but not for this HTTP method."},
+	{"rate_limited", http.StatusTooManyRequests, "rate_limit_error", false, "A Sluice rate limit (requests, tokens or concurrent requests of the key, user, team or key and model) is used up; retry after retry-after."},
+	{"upstream_quota_exhausted", http.StatusTooManyRequests, "rate_limit_error", false, "Every target of the model reported its own rate limit used up and none reset within routing.quota_wait."},
 	{"unsupported_endpoint", http.StatusBadRequest, "invalid_request_error", false, "The model's provider does not offer this endpoint."},
 	{"upstream_timeout", http.StatusGatewayTimeout, "timeout_error", true, "The provider did not answer within the target's timeout."},
 	{"upstream_unreachable", http.StatusBadGateway, "server_error", true, "The provider could not be reached (connection refused, reset, DNS)."},

@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/internal/provider/bedrock"
 	"github.com/sluicehq/sluice/internal/provider/gemini"
 	"github.com/sluicehq/sluice/internal/provider/openai"
+	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/secret"
 	"github.com/sluicehq/sluice/internal/server"
@@ -138,10 +139,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		metrics.WatchCache(respCache)
 	}
 	a.closeCache = closeCache
+	limiter := ratelimit.New()
+	metrics.WatchRateLimits(limiter)
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits)}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
-		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets))
+		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).

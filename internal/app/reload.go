@@ -40,7 +40,7 @@ func (a *App) Reload() error {
 		return err
 	}
 	old := a.gw.Swap(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices})
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits)})
 	// In-flight requests keep their connections; only idle ones of the old pools close now.
 	old.Routes.Close()
 	if cfg.Server != a.cfg.Server {

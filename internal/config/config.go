@@ -24,6 +24,8 @@ type Config struct {
 	Pricing   Pricing             `yaml:"pricing"`
 	Cache     Cache               `yaml:"cache"`
 	Budgets   []Budget            `yaml:"budgets"`
+	// RateLimits are Sluice's own limits on callers, enforced in memory on every request.
+	RateLimits RateLimits `yaml:"rate_limits"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -204,6 +206,11 @@ type Routing struct {
 	// when longer. Defaults 200ms and 5s.
 	RetryBackoff    time.Duration `yaml:"retry_backoff"`
 	MaxRetryBackoff time.Duration `yaml:"max_retry_backoff"`
+	// QuotaWait is how long a request may wait for a provider quota to reset when every
+	// target reported its own rate limit exhausted; QuotaMaxWaiters bounds how many wait.
+	// Defaults 2s and 256.
+	QuotaWait       time.Duration `yaml:"quota_wait"`
+	QuotaMaxWaiters int           `yaml:"quota_max_waiters"`
 }
 
 // Defaults for fields left empty.
@@ -257,6 +264,8 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.MaxRetryBackoff, 5*time.Second)
 	c.Cache.applyDefaults()
 	c.applyBudgetDefaults()
+	setDefault(&r.QuotaWait, 2*time.Second)
+	setDefault(&r.QuotaMaxWaiters, 256)
 }
 
 func setDefault[T comparable](field *T, def T) {

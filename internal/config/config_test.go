@@ -171,3 +171,28 @@ func TestPricingRatesAreValidatedWithTheirPath(t *testing.T) {
 		t.Fatalf("err = %v, want a problem at pricing.rates[0].discount", err)
 	}
 }
+
+func TestRateLimitsValidated(t *testing.T) {
+	_, _, err := Parse([]byte(`
+rate_limits:
+  default: {rpm: 60, tpm: -1}
+  teams: {ml: {concurrency: -2}}
+routing: {quota_wait: -1s}
+`), "rl.yaml", func(string) (string, bool) { return "", false })
+	if err == nil {
+		t.Fatal("Parse with negative rate limits: no error")
+	}
+	for _, want := range []string{"rate_limits.default", "rate_limits.teams.ml", "routing"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse error %q does not name %s", err, want)
+		}
+	}
+	cfg, _, err := Parse([]byte("rate_limits: {default: {rpm: 60, tpm: 1000, concurrency: 4}, models: {gpt-4o: {rpm: 5}}}\n"), "rl.yaml",
+		func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("Parse valid rate_limits: %v", err)
+	}
+	if cfg.RateLimits.Default.TPM != 1000 || cfg.RateLimits.Models["gpt-4o"].RPM != 5 || cfg.Routing.QuotaWait != 2*time.Second {
+		t.Fatalf("Parse rate_limits: got %+v, routing %+v", cfg.RateLimits, cfg.Routing)
+	}
+}

@@ -128,6 +128,10 @@ func (c *Config) Validate(src *Source) Problems {
 	}
 	c.Cache.validate(src, &ps, seen)
 	c.validateBudgets(src, &ps, seen)
+	c.RateLimits.validate(src, &ps)
+	if c.Routing.QuotaWait < 0 || c.Routing.QuotaMaxWaiters < 0 {
+		ps.Add(src, "routing", "quota_wait and quota_max_waiters must not be negative")
+	}
 	if c.Routing.CooldownFailures < 1 {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}

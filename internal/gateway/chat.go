@@ -30,6 +30,10 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	if err := g.admitRate(w, r, c, req.Model, chatTokens(&req)); err != nil {
+		return err
+	}
+	defer g.settleRate(c)
 	if served, err := g.cacheLookup(ctx, w, r, snap.Routes, route, &req, c); served || err != nil {
 		return err
 	}

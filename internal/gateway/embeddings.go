@@ -21,6 +21,10 @@ func (g *Gateway) embeddings(w http.ResponseWriter, r *http.Request) (err error)
 	if c.meta, err = metadata(r); err != nil {
 		return err
 	}
+	if err := g.admitRate(w, r, c, req.Model, embeddingsTokens(&req)); err != nil {
+		return err
+	}
+	defer g.settleRate(c)
 	if p.route, err = g.admitBudget(w, r, p.snap, p.route, c, embeddingsEstimate(r)); err != nil {
 		return err
 	}

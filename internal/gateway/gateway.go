@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/cache"
+	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -27,13 +28,16 @@ type Snapshot struct {
 	MaxUploadBytes int64
 	// Pricer prices requests; nil means no cost header and no cost in the log.
 	Pricer Pricer
+	// RateLimits are the configured limits; nil means only keys' own rpm and tpm.
+	RateLimits *ratelimit.Policy
 }
 
 // Gateway serves the OpenAI-compatible API.
 type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
-	recorder Recorder // nil: no request log
+	recorder Recorder           // nil: no request log
+	limiter  *ratelimit.Limiter // nil: no rate limits
 	log      *slog.Logger
 
 	cache *cache.Cache // nil: no response cache
@@ -107,7 +111,7 @@ func (g *Gateway) authenticated(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		return h(w, r.WithContext(withQuotaPriority(context.WithValue(r.Context(), principalKey{}, p), p)))
 	}
 }
 

@@ -40,6 +40,10 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	if err := g.admitRate(w, r, c, req.Model, chatTokens(req)); err != nil {
+		return err
+	}
+	defer g.settleRate(c)
 	ctx = anthropicContext(ctx, r, req)
 	if route, err = g.admitBudget(w, r, snap, route, c, chatEstimate(r, req)); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/pricing"
+	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/store"
 )
@@ -39,6 +40,7 @@ type call struct {
 
 	cache  *cacheCall // nil when the cache is off
 	budget budgetHold
+	ticket ratelimit.Ticket
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.

@@ -24,6 +24,10 @@ type behavior struct {
 	ErrorAfter int           // send an in-stream error after this many content chunks; noKnob when off
 	ToolCalls  []string      // functions to call instead of answering with text
 	Usage      bool          // include token usage in responses
+	// RateLimit allows this many requests per model per RateLimitWindow, announcing the
+	// remaining count in rate-limit headers, then answers 429; 0 is off.
+	RateLimit       int
+	RateLimitWindow time.Duration
 }
 
 // noKnob marks an integer knob that is switched off.
@@ -58,6 +62,8 @@ func (o Options) behavior() behavior {
 		CutAfter:   noKnob,
 		ErrorAfter: noKnob,
 		Usage:      true,
+
+		RateLimitWindow: defaultRateLimitWindow,
 	}
 }
 
@@ -130,8 +136,12 @@ func (b *behavior) apply(s setting) error {
 		b.ErrorAfter, err = parseInt(s.Value, 0, maxKnobTokens)
 	case "tool_call":
 		b.ToolCalls, err = parseNames(s.Value)
+	case "ratelimit":
+		b.RateLimit, err = parseInt(s.Value, 0, maxKnobTokens)
+	case "ratelimit_window":
+		b.RateLimitWindow, err = parseDuration(s.Value)
 	default:
-		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage)", s.Key)
+		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage, ratelimit, ratelimit_window)", s.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("knob %s: %w", key, err)

@@ -39,6 +39,9 @@
 //	error_after=3   send an in-stream error event after 3 content chunks, then end the stream
 //	tool_call=f,g   call these functions (they must be in the request's tools)
 //	usage=false     leave token usage out of responses, like some OpenAI-compatible servers
+//	ratelimit=3     allow 3 requests per model per window, announced in x-ratelimit-*-requests
+//	                and anthropic-ratelimit-requests-* headers counting down; then 429
+//	ratelimit_window=60s  the ratelimit knob's fixed window (default one minute)
 //
 // When cut_after or error_after is at least the number of content chunks, the fault happens after
 // the last content chunk, before the finish chunk, so the knob always produces a fault.

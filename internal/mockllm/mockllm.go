@@ -36,8 +36,9 @@ type Server struct {
 	release  chan struct{} // closed by Instance.Close to end hung requests
 	closing  sync.Once
 	rec      recorder
+	quota    quotas
 
-	received, completed, canceled, inFlight atomic.Int64
+	received, completed, canceled, inFlight, rateLimited atomic.Int64
 }
 
 // Stats are counters over the requests the server has received, /healthz excepted.
@@ -46,6 +47,8 @@ type Stats struct {
 	Completed int64 // requests whose handler finished, including injected errors and faults
 	Canceled  int64 // requests whose client went away (or whose context ended) before the handler finished
 	InFlight  int64 // requests being handled now
+	// RateLimited counts 429s sent by the ratelimit knob.
+	RateLimited int64
 }
 
 // RecordedRequest is a request as the server received it.
@@ -75,6 +78,8 @@ func (s *Server) Stats() Stats {
 		Completed: s.completed.Load(),
 		Canceled:  s.canceled.Load(),
 		InFlight:  s.inFlight.Load(),
+
+		RateLimited: s.rateLimited.Load(),
 	}
 }
 
@@ -295,6 +300,9 @@ func (s *Server) inject(ctx context.Context, w http.ResponseWriter, f wireFormat
 	}
 	if b.Hang {
 		return true, s.hang(ctx)
+	}
+	if refused, after := s.applyRateLimit(w, b, model); refused {
+		return true, f.writeError(w, failure{Status: http.StatusTooManyRequests, Model: model, RetryAfter: after})
 	}
 	if b.Status != 0 {
 		fl := failure{Status: b.Status, Model: model}

@@ -28,7 +28,10 @@ type attempt func(ctx context.Context, m *member) error
 //
 // The route's total timeout is the caller's to apply, with deadline: a stream outlives do.
 func (r *Route) do(ctx context.Context, res *Result, try attempt) error {
-	plan := r.plan(time.Now())
+	plan, err := r.readyPlan(ctx)
+	if err != nil {
+		return err
+	}
 	tries := make(map[*member]int, len(plan))
 	var lastErr error
 	for i := 0; res.Attempts < r.maxAttempts && i < 4*len(plan)*r.maxAttempts; i++ {
@@ -45,6 +48,10 @@ func (r *Route) do(ctx context.Context, res *Result, try attempt) error {
 			if err := sleep(ctx, wait); err != nil {
 				break
 			}
+		}
+		if err := spendQuota(m); err != nil {
+			tries[m], lastErr = -1, err
+			continue
 		}
 		tries[m]++
 		res.Attempts++

@@ -22,6 +22,7 @@ type member struct {
 	failures      atomic.Int32 // retryable failures in the current window
 	windowStart   atomic.Int64 // unix nanos of the window's first failure
 	cooldownUntil atomic.Int64 // unix nanos; the target is skipped until then
+	quota         *quota       // the provider's own rate limit; nil when not watched
 }
 
 // ewmaWeight is the share of a new sample in the latency average: recent enough to follow a

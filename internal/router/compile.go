@@ -27,6 +27,7 @@ type Table struct {
 	providers  map[string]*account
 	models     []api.Model
 	modelsJSON []byte
+	queue      *waitQueue // shared by the routes of this table
 }
 
 // tablePolicy is the routing configuration shared by every route of a table.
@@ -41,6 +42,7 @@ type account struct {
 	adapter    provider.Adapter
 	embeddings provider.EmbeddingsAdapter // nil when the format has none
 	template   provider.Target            // everything but Model and Weight
+	watched    map[string]*watched        // by upstream model; written only while compiling
 }
 
 // Compile validates what needs the provider registry and builds the table. It reports every
@@ -54,7 +56,8 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 	// created is when this gateway's model list came to be; there is no better date for an alias.
 	created := time.Now().Unix()
 	t := &Table{aliases: map[string]*Route{}, providers: map[string]*account{},
-		policy: tablePolicy{Routing: cfg.Routing, directAttempts: 2}, rules: compileRules(cfg.Rules)}
+		policy: tablePolicy{Routing: cfg.Routing, directAttempts: 2}, rules: compileRules(cfg.Rules),
+		queue: &waitQueue{max: cfg.Routing.QuotaMaxWaiters}}
 	for _, name := range sortedNames(cfg.Providers) {
 		acc, problems := compileProvider(name, cfg.Providers[name], src, reg, o)
 		ps = append(ps, problems...)
@@ -64,6 +67,7 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 	}
 	for i, m := range cfg.Models {
 		r := newRoute(m.Name, m, &t.policy.Routing)
+		r.queue = t.queue
 		for j, tc := range m.Targets {
 			acc, ok := t.providers[tc.Provider]
 			if !ok {
@@ -72,7 +76,8 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 				}
 				continue
 			}
-			r.add(acc.target(tc.Model, tc.Weight), tc.Priority)
+			target, q := acc.watchedTarget(tc.Model, tc.Weight)
+			r.addWatched(target, q, tc.Priority)
 		}
 		t.aliases[m.Name] = r
 		t.models = append(t.models, api.Model{ID: m.Name, Object: "model", Created: created, OwnedBy: "sluice"})

@@ -31,6 +31,7 @@ type Route struct {
 	idleTimeout time.Duration
 	policy      *config.Routing
 	next        atomic.Uint64 // round-robin position
+	queue       *waitQueue    // requests waiting for a provider quota; nil: no waiting
 }
 
 func newRoute(name string, m config.Model, policy *config.Routing) *Route {
@@ -42,10 +43,13 @@ func newRoute(name string, m config.Model, policy *config.Routing) *Route {
 		ttftTimeout: m.TTFTTimeout, idleTimeout: m.IdleTimeout, policy: policy}
 }
 
-func (r *Route) add(t *provider.Target, tier int) {
+func (r *Route) add(t *provider.Target, tier int) { r.addWatched(t, nil, tier) }
+
+// addWatched adds a target whose provider quota q is known; nil when it is not watched.
+func (r *Route) addWatched(t *provider.Target, q *quota, tier int) {
 	r.Targets = append(r.Targets, t)
 	r.totalWeight += t.Weight
-	m := &member{target: t, route: r, tier: tier}
+	m := &member{target: t, route: r, tier: tier, quota: q}
 	i, found := slices.BinarySearchFunc(r.tiers, tier, func(ms []*member, tier int) int { return ms[0].tier - tier })
 	if found {
 		r.tiers[i] = append(r.tiers[i], m)
