@@ -157,6 +157,8 @@ type Store interface {
 	// many it removed. It does not bump Version.
 	DeleteRequestLogsBefore(ctx context.Context, t time.Time) (int64, error)
 
+	ResponseStore
+
 	// Snapshot reads the whole auth state in one transaction.
 	Snapshot(ctx context.Context) (*Snapshot, error)
 	// Version is the change counter: it grows by one with every committed mutation.
