@@ -22,6 +22,7 @@ type Config struct {
 	Auth      Auth                `yaml:"auth"`
 	Store     Store               `yaml:"store"`
 	Pricing   Pricing             `yaml:"pricing"`
+	Responses Responses           `yaml:"responses"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -253,6 +254,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.CooldownDuration, 30*time.Second)
 	setDefault(&r.RetryBackoff, 200*time.Millisecond)
 	setDefault(&r.MaxRetryBackoff, 5*time.Second)
+	c.responsesDefaults()
 }
 
 func setDefault[T comparable](field *T, def T) {

@@ -32,6 +32,7 @@ type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
 	recorder Recorder // nil: no request log
+	stored   responseKeeper
 	log      *slog.Logger
 }
 
@@ -74,6 +75,7 @@ func (g *Gateway) Snapshot() *Snapshot { return g.snapshot.Load() }
 func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/chat/completions", g.handle(g.authenticated(g.chat)))
 	mux.Handle("POST /v1/messages", g.handleWith(g.authenticated(g.messages), writeAnthropicError))
+	g.registerResponses(mux)
 	mux.Handle("POST /v1/embeddings", g.handle(g.authenticated(g.embeddings)))
 	mux.Handle("POST /v1/images/generations", g.handle(g.authenticated(g.images)))
 	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.authenticated(g.transcription)))
