@@ -228,10 +228,10 @@ type OutputItem struct {
 
 // OutputContent is an output_text or a refusal part of an output message.
 type OutputContent struct {
-	Type        string   `json:"type"`
-	Text        *string  `json:"text,omitzero"`
+	Type        string      `json:"type"`
+	Text        *string     `json:"text,omitzero"`
 	Annotations jsonx.Value `json:"annotations,omitzero"` // [] on output_text
-	Refusal     *string  `json:"refusal,omitzero"`
+	Refusal     *string     `json:"refusal,omitzero"`
 }
 
 // Usage counts tokens the Responses way: total_tokens and the two details objects are always
