@@ -191,8 +191,9 @@ func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *
 					slog.String("code", e.Code), slog.Any("err", e.Err))
 				_, _ = w.Write(enc.AppendFailure(buf[:0], e))
 				_ = rc.Flush()
+				// Kept failed, as OpenAI keeps failed responses: GET shows what went wrong.
+				g.keep(r, tenant, enc.Response(), conv)
 			}
-			g.keep(r, tenant, enc.Response(), conv)
 			return nil
 		}
 		*bufp = buf
