@@ -247,26 +247,29 @@ func wantNotFound(t *testing.T, what string, err error) *openai.Error {
 	return e
 }
 
+// The stream-fault conformance cases on the Responses surface: whether the upstream connection
+// is cut mid-stream or the provider sends its own error event, the client gets an error event
+// and response.failed, never response.completed.
 func TestResponsesStreamFaultNeverCompletes(t *testing.T) {
 	for _, up := range responsesUpstreams {
-		t.Run(up.name, func(t *testing.T) {
-			g := start(t, up.cfg, time.Minute)
-			types, _, final, _ := streamResponse(t, g.client(), responseParams(up.model, "[[mock error_after=2]]"))
-			for _, typ := range types {
-				if typ == "response.completed" {
+		for _, fault := range []string{"cut_after=3", "error_after=2"} {
+			t.Run(up.name+"/"+fault, func(t *testing.T) {
+				g := start(t, up.cfg, time.Minute)
+				types, _, final, _ := streamResponse(t, g.client(), responseParams(up.model, "[[mock "+fault+"]]"))
+				if containsType(types, "response.completed") {
 					t.Fatalf("a failed stream must not complete: %v", types)
 				}
-			}
-			if len(types) < 2 || types[len(types)-2] != "error" || types[len(types)-1] != "response.failed" {
-				t.Fatalf("events %v: want an error event and response.failed last", types)
-			}
-			if final == nil || final.Status != responses.ResponseStatusFailed || final.Error.Message == "" {
-				t.Errorf("final response %v: want status failed with an error", final)
-			}
-			if !containsType(types, "response.output_text.delta") {
-				t.Errorf("events %v: want the text before the failure", types)
-			}
-		})
+				if len(types) < 2 || types[len(types)-2] != "error" || types[len(types)-1] != "response.failed" {
+					t.Fatalf("events %v: want an error event and response.failed last", types)
+				}
+				if final == nil || final.Status != responses.ResponseStatusFailed || final.Error.Message == "" {
+					t.Errorf("final response %v: want status failed with an error", final)
+				}
+				if !containsType(types, "response.output_text.delta") {
+					t.Errorf("events %v: want the text before the failure", types)
+				}
+			})
+		}
 	}
 }
 
