@@ -2,6 +2,7 @@ package responses
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
@@ -152,7 +153,7 @@ func (s *StreamEncoder) appendText(dst []byte, delta string) ([]byte, error) {
 		s.text = s.text[:0]
 		item := OutputItem{Type: "message", ID: MessageID(s.resp.ID), Status: StatusInProgress, Role: "assistant", Content: []OutputContent{}}
 		if s.open > 0 {
-			item.ID += "_" + itoa(s.open)
+			item.ID += "_" + strconv.Itoa(s.open)
 		}
 		s.resp.Output = append(s.resp.Output, item)
 		if dst, err = s.appendEvent(dst, &Event{Type: "response.output_item.added", OutputIndex: &s.open, Item: &item}); err != nil {
@@ -253,5 +254,3 @@ func (s *StreamEncoder) appendEvent(dst []byte, ev *Event) ([]byte, error) {
 	}
 	return append(dst, '\n', '\n'), nil
 }
-
-func itoa(i int) string { return fmt.Sprint(i) }
