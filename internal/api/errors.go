@@ -77,6 +77,7 @@ var Codes = []ErrorCode{
 	{"conflict", http.StatusConflict, "invalid_request_error", false, "The change conflicts with existing data (a name in use, a resource still referenced)."},
 	{"model_not_found", http.StatusNotFound, "invalid_request_error", false, "The model is neither a configured alias nor provider/model of a configured provider."},
 	{"not_found", http.StatusNotFound, "invalid_request_error", false, "No such endpoint."},
+	{"response_not_found", http.StatusNotFound, "invalid_request_error", false, "The stored response (GET/DELETE /v1/responses/{id}, previous_response_id) does not exist, has expired or belongs to another tenant."},
 	{"resource_not_found", http.StatusNotFound, "invalid_request_error", false, "The admin resource (team, project, user, key) does not exist."},
 	{"method_not_allowed", http.StatusMethodNotAllowed, "invalid_request_error", false, "The endpoint exists but not for this HTTP method."},
 	{"rate_limited", http.StatusTooManyRequests, "rate_limit_error", false, "A Sluice rate limit (requests, tokens or concurrent requests of the key, user, team or key and model) is used up; retry after retry-after."},

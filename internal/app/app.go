@@ -144,7 +144,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits)}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
-		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter))
+		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter),
+		a.responsesOption(cfg))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
@@ -221,6 +222,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopBackground()
 	go a.auth.Run(bgCtx, a.store, a.cfg.Store.SyncInterval)
 	go a.watchStore(bgCtx, a.cfg.Store.SyncInterval)
+	go a.purgeResponses(bgCtx)
 	if a.verifier != nil {
 		go a.verifier.Run(bgCtx)
 	}

@@ -26,6 +26,7 @@ type Config struct {
 	Budgets   []Budget            `yaml:"budgets"`
 	// RateLimits are Sluice's own limits on callers, enforced in memory on every request.
 	RateLimits RateLimits `yaml:"rate_limits"`
+	Responses  Responses  `yaml:"responses"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -266,6 +267,7 @@ func (c *Config) ApplyDefaults() {
 	c.applyBudgetDefaults()
 	setDefault(&r.QuotaWait, 2*time.Second)
 	setDefault(&r.QuotaMaxWaiters, 256)
+	c.responsesDefaults()
 }
 
 func setDefault[T comparable](field *T, def T) {

@@ -135,6 +135,7 @@ func (c *Config) Validate(src *Source) Problems {
 	if c.Routing.CooldownFailures < 1 {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}
+	c.validateResponses(src, &ps)
 	return ps
 }
 

@@ -52,7 +52,7 @@ func (h *hookRecorder) counts() (thresholds []int, slack int) {
 }
 
 // chatAs sends a small chat completion with key and returns the status, headers and body.
-func chatAs(t *testing.T, g *gateway, key string, maxTokens int) (int, http.Header, map[string]any) {
+func budgetChat(t *testing.T, g *gateway, key string, maxTokens int) (int, http.Header, map[string]any) {
 	t.Helper()
 	body := fmt.Sprintf(`{"model":"fast","max_tokens":%d,"messages":[{"role":"user","content":"hello budget"}]}`, maxTokens)
 	req, _ := http.NewRequest(http.MethodPost, g.URL+"/v1/chat/completions", strings.NewReader(body))
@@ -108,7 +108,7 @@ func TestBudgetBlocksAtLimitAlertsOnceAndSurvivesRestart(t *testing.T) {
 	var refusal map[string]any
 	var refusedHeader http.Header
 	for i := 0; i < 100 && refusal == nil; i++ {
-		status, h, body := chatAs(t, g, key, 16)
+		status, h, body := budgetChat(t, g, key, 16)
 		switch status {
 		case http.StatusOK:
 			u := body["usage"].(map[string]any)
@@ -169,7 +169,7 @@ func TestBudgetBlocksAtLimitAlertsOnceAndSurvivesRestart(t *testing.T) {
 	if after["spent"] != before["spent"] {
 		t.Fatalf("after restart spent = %v, want %v", after["spent"], before["spent"])
 	}
-	if status, _, body := chatAs(t, g2, key, 16); status != http.StatusTooManyRequests {
+	if status, _, body := budgetChat(t, g2, key, 16); status != http.StatusTooManyRequests {
 		t.Fatalf("after restart chat = %d %v, want 429: the spend must survive", status, body)
 	}
 	g2.stop(t) // delivers every queued alert before returning
@@ -194,7 +194,7 @@ budgets:
 	for range 24 {
 		wg.Go(func() {
 			for range 12 {
-				status, _, body := chatAs(t, g, clientKey, 16)
+				status, _, body := budgetChat(t, g, clientKey, 16)
 				mu.Lock()
 				switch status {
 				case http.StatusOK:
@@ -239,7 +239,7 @@ budgets:
 `, 10*time.Second)
 	var rerouted http.Header
 	for i := 0; i < 20 && rerouted == nil; i++ {
-		status, h, body := chatAs(t, g, clientKey, 16)
+		status, h, body := budgetChat(t, g, clientKey, 16)
 		if status != http.StatusOK {
 			t.Fatalf("chat %d = %d %v; a reroute budget must not refuse", i, status, body)
 		}

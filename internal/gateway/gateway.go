@@ -38,6 +38,7 @@ type Gateway struct {
 	auth     Authenticator
 	recorder Recorder           // nil: no request log
 	limiter  *ratelimit.Limiter // nil: no rate limits
+	stored   responseKeeper
 	log      *slog.Logger
 
 	cache *cache.Cache // nil: no response cache
@@ -87,6 +88,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/messages", g.handleWith(g.authenticated(g.messages), writeAnthropicError))
 	mux.Handle("POST /v1/messages/count_tokens", g.handleWith(g.authenticated(g.messagesCountTokens), writeAnthropicError))
 	mux.Handle("POST /v1beta/models/{target...}", g.handleWith(geminiKey(g.authenticated(g.gemini)), writeGeminiError))
+	g.registerResponses(mux)
 	mux.Handle("POST /v1/embeddings", g.handle(g.authenticated(g.embeddings)))
 	mux.Handle("POST /v1/images/generations", g.handle(g.authenticated(g.images)))
 	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.authenticated(g.transcription)))

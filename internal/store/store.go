@@ -166,6 +166,7 @@ type Store interface {
 	InsertBudgetEvent(ctx context.Context, e BudgetEvent) (stored BudgetEvent, inserted bool, err error)
 	// ListBudgetEvents lists events in ID (that is, insertion) order.
 	ListBudgetEvents(ctx context.Context, f BudgetEventFilter, opts ListOptions) (Page[BudgetEvent], error)
+	ResponseStore
 
 	// Snapshot reads the whole auth state in one transaction.
 	Snapshot(ctx context.Context) (*Snapshot, error)

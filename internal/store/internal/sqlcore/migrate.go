@@ -2,6 +2,7 @@ package sqlcore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -17,8 +18,9 @@ type migration struct {
 	sql     string
 }
 
-// loadMigrations reads NNNN_name.sql files; versions must run 1, 2, 3... without gaps, so
-// "the highest version" is also "how many migrations this binary knows".
+// loadMigrations reads NNNN_name.sql files in increasing version order. Versions are handed
+// out to work developed in parallel, so one may land before a lower one does: a gap is
+// allowed, a repeated or unnumbered file is not.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
 	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
@@ -28,8 +30,8 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	for i, n := range names { // fs.Glob returns names sorted
 		num, rest, ok := strings.Cut(n, "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %q: want a name like %04d_name.sql", n, i+1)
+		if !ok || err != nil || v < 1 || (i > 0 && v <= out[i-1].version) {
+			return nil, fmt.Errorf("migration %q: want a name like NNNN_name.sql with a version above the one before", n)
 		}
 		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
@@ -70,12 +72,14 @@ func (c *Core) Migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if cur > len(migs) {
+			if latest := migs[len(migs)-1].version; cur > latest {
 				return fmt.Errorf("%w: database is at version %d, this binary knows up to %d",
-					store.ErrSchemaTooNew, cur, len(migs))
+					store.ErrSchemaTooNew, cur, latest)
 			}
-			if cur >= m.version {
-				return nil
+			// Checked by version, not against the highest applied: a migration numbered below
+			// one already applied (work merged out of order) still runs.
+			if done, err := applied(ctx, tx, m.version); err != nil || done {
+				return err
 			}
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return err
@@ -110,4 +114,13 @@ func schemaVersion(ctx context.Context, q Querier) (int, error) {
 	err := one(ctx, q, "schema_migrations", "max", func(r Rows) error { return r.Scan(&v) },
 		`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`)
 	return v, err
+}
+
+func applied(ctx context.Context, q Querier, version int) (bool, error) {
+	err := one(ctx, q, "schema_migrations", strconv.Itoa(version), func(Rows) error { return nil },
+		`SELECT 1 FROM schema_migrations WHERE version = ?`, version)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }

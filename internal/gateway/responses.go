@@ -1,0 +1,270 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/inbound/responses"
+	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/router"
+	"github.com/sluicehq/sluice/internal/store"
+)
+
+// ResponseStore keeps Responses API responses per tenant; *sqlite.Store and *postgres.Store.
+type ResponseStore interface {
+	PutResponse(ctx context.Context, r store.StoredResponse) error
+	GetResponse(ctx context.Context, tenant, id string) (store.StoredResponse, error)
+	DeleteResponse(ctx context.Context, tenant, id string) error
+}
+
+// responseKeeper is where responses are stored and for how long; nil store: none are.
+type responseKeeper struct {
+	store     ResponseStore
+	retention time.Duration
+}
+
+// WithResponses stores Responses API responses in rs for retention, so previous_response_id
+// and GET/DELETE /v1/responses/{id} work. Without it nothing is stored.
+func WithResponses(rs ResponseStore, retention time.Duration) Option {
+	return func(g *Gateway) { g.stored = responseKeeper{store: rs, retention: retention} }
+}
+
+// storeTimeout bounds writing a finished response, which happens after the client has its
+// answer and so must not depend on the client's connection.
+const storeTimeout = 5 * time.Second
+
+// createResponse serves POST /v1/responses, OpenAI's Responses API, in front of any provider:
+// the request (with the conversation it continues) is translated to the chat shape, routed
+// exactly like a chat completion, and the answer translated back and stored for the tenant.
+func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err error) {
+	start := time.Now()
+	snap := g.snapshot.Load()
+	var in responses.Request
+	if err := decodeJSON(w, r, snap.MaxBodyBytes, &in); err != nil {
+		return err
+	}
+	overrideModel(r, &in.Model)
+	c := &call{start: start, model: in.Model, stream: in.Stream}
+	defer func() { g.record(w, r, c, err) }()
+	if c.meta, err = metadata(r); err != nil {
+		return err
+	}
+	tenant := tenantOf(principal(r))
+	conv, err := g.conversation(r.Context(), tenant, &in)
+	if err != nil {
+		return err
+	}
+	req, err := responses.ToChatRequest(&in, conv)
+	if err != nil {
+		return err
+	}
+	route, ctx, cancel, err := g.prepareChat(w, r, snap.Routes, req)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	resp := responses.NewResponse(&in, newResponseID(), start.Unix())
+	resp.Store = g.stored.store != nil && resp.Store
+	if req.Stream {
+		return g.relayResponses(ctx, w, r, snap.Routes, route, req, c, resp, tenant, conv)
+	}
+	chat, res, err := snap.Routes.Chat(ctx, route, req)
+	c.res = res
+	setRoutingHeaders(w, res)
+	if err != nil {
+		return err
+	}
+	c.usage = chat.Usage
+	g.setCostHeader(w, c)
+	responses.Complete(resp, chat)
+	g.keep(r, tenant, resp, conv)
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// conversation is the request's input preceded, when it names previous_response_id, by the
+// stored conversation of that response: its input items, then its output.
+func (g *Gateway) conversation(ctx context.Context, tenant string, in *responses.Request) (responses.Items, error) {
+	if in.PreviousResponseID == "" {
+		return in.Input, nil
+	}
+	prev, err := g.loadResponse(ctx, tenant, in.PreviousResponseID)
+	if err != nil {
+		if e := api.AsError(err); e.Code == "response_not_found" {
+			e.Param = "previous_response_id"
+		}
+		return nil, err
+	}
+	var items responses.Items
+	var out responses.Response
+	if err := jsonx.Unmarshal(prev.Items, &items); err != nil {
+		return nil, fmt.Errorf("gateway: decode stored items of %q: %w", prev.ID, err)
+	}
+	if err := jsonx.Unmarshal(prev.Response, &out); err != nil {
+		return nil, fmt.Errorf("gateway: decode stored response %q: %w", prev.ID, err)
+	}
+	conv := make(responses.Items, 0, len(items)+len(out.Output)+len(in.Input))
+	conv = append(conv, items...)
+	conv = append(conv, responses.ToItems(out.Output)...)
+	return append(conv, in.Input...), nil
+}
+
+func (g *Gateway) loadResponse(ctx context.Context, tenant, id string) (store.StoredResponse, error) {
+	if g.stored.store == nil {
+		return store.StoredResponse{}, api.Errorf("response_not_found", "no response with id %q: this gateway does not store responses", id)
+	}
+	sr, err := g.stored.store.GetResponse(ctx, tenant, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return sr, api.Errorf("response_not_found", "no response with id %q", id)
+	}
+	if err != nil {
+		return sr, fmt.Errorf("gateway: read stored response %q: %w", id, err)
+	}
+	return sr, nil
+}
+
+// keep stores a finished response when storing is on and the request did not opt out. A
+// failure to store is logged, not returned: the client already has (or is getting) its answer.
+func (g *Gateway) keep(r *http.Request, tenant string, resp *responses.Response, conv responses.Items) {
+	if !resp.Store {
+		return
+	}
+	body, err := jsonx.Marshal(resp)
+	if err == nil {
+		var items []byte
+		if items, err = jsonx.Marshal(conv); err == nil {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
+			defer cancel()
+			now := time.Now()
+			err = g.stored.store.PutResponse(ctx, store.StoredResponse{ID: resp.ID, Tenant: tenant,
+				CreatedAt: now, ExpiresAt: now.Add(g.stored.retention), Response: body, Items: items})
+		}
+	}
+	if err != nil {
+		g.log.LogAttrs(r.Context(), slog.LevelWarn, "response not stored",
+			slog.String("response_id", resp.ID), slog.Any("err", err))
+	}
+}
+
+// relayResponses streams the answer as Responses events, one write and flush per chunk. As in
+// relayStream, a failure before the provider answers is an ordinary error response; after the
+// status is sent it becomes an error event and response.failed, never response.completed.
+func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table,
+	route *router.Route, req *api.ChatRequest, c *call, resp *responses.Response, tenant string, conv responses.Items) error {
+	stream, res, err := table.ChatStream(ctx, route, req)
+	c.res = res
+	setRoutingHeaders(w, res)
+	if err != nil {
+		return err
+	}
+	defer stream.Close() // cancels the upstream request if the client left early
+
+	rc := startSSE(w)
+
+	bufp := chunkBufPool.Get().(*[]byte)
+	defer chunkBufPool.Put(bufp)
+	enc := responses.NewStreamEncoder(resp)
+	for {
+		chunk, err := stream.Next()
+		buf := (*bufp)[:0]
+		done := errors.Is(err, io.EOF)
+		switch {
+		case done:
+			buf, err = enc.AppendFinish(buf)
+		case err != nil: // the provider's failure, reported below
+		default:
+			c.observe(chunk)
+			buf, err = enc.AppendChunk(buf, chunk)
+		}
+		if err != nil {
+			if c.failed(r, err) {
+				e := api.AsError(err)
+				g.log.LogAttrs(r.Context(), slog.LevelWarn, "stream failed",
+					slog.String("code", e.Code), slog.Any("err", e.Err))
+				_, _ = w.Write(enc.AppendFailure(buf[:0], e))
+				_ = rc.Flush()
+				// Kept failed, as OpenAI keeps failed responses: GET shows what went wrong.
+				g.keep(r, tenant, enc.Response(), conv)
+			}
+			return nil
+		}
+		*bufp = buf
+		if len(buf) > 0 && !c.send(w, rc, buf) {
+			return nil // client gone; the deferred Close cancels upstream
+		}
+		if done {
+			g.keep(r, tenant, enc.Response(), conv)
+			return nil
+		}
+	}
+}
+
+// getResponse serves GET /v1/responses/{id}: the tenant's stored response as it was sent.
+func (g *Gateway) getResponse(w http.ResponseWriter, r *http.Request) error {
+	sr, err := g.loadResponse(r.Context(), tenantOf(principal(r)), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, sr.Response)
+	return nil
+}
+
+// deleteResponse serves DELETE /v1/responses/{id}.
+func (g *Gateway) deleteResponse(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if g.stored.store == nil {
+		return api.Errorf("response_not_found", "no response with id %q: this gateway does not store responses", id)
+	}
+	err := g.stored.store.DeleteResponse(r.Context(), tenantOf(principal(r)), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.Errorf("response_not_found", "no response with id %q", id)
+	}
+	if err != nil {
+		return fmt.Errorf("gateway: delete stored response %q: %w", id, err)
+	}
+	return writeJSON(w, http.StatusOK, &deletedResponse{ID: id, Object: "response.deleted", Deleted: true})
+}
+
+type deletedResponse struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+// tenantOf is the namespace a principal's responses live in: its team, else its key or user.
+// Everyone on one team shares the team's responses, as they share its keys and budget; the
+// master key and anonymous callers share the empty namespace.
+func tenantOf(p *auth.Principal) string {
+	switch {
+	case p.TeamID != "":
+		return "team:" + p.TeamID
+	case p.KeyID != "":
+		return "key:" + p.KeyID
+	case p.UserID != "":
+		return "user:" + p.UserID
+	}
+	return ""
+}
+
+// newResponseID returns "resp_" and 32 random hex digits. Ids come from crypto/rand because
+// within a tenant knowing one is enough to read or delete the response.
+func newResponseID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand documents it)
+	return "resp_" + hex.EncodeToString(b[:])
+}
+
+func (g *Gateway) registerResponses(mux *http.ServeMux) {
+	mux.Handle("POST /v1/responses", g.handle(g.authenticated(g.createResponse)))
+	mux.Handle("GET /v1/responses/{id}", g.handle(g.authenticated(g.getResponse)))
+	mux.Handle("DELETE /v1/responses/{id}", g.handle(g.authenticated(g.deleteResponse)))
+	mux.Handle("/v1/responses", g.handle(methodNotAllowed))
+}
