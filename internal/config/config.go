@@ -22,6 +22,8 @@ type Config struct {
 	Auth      Auth                `yaml:"auth"`
 	Store     Store               `yaml:"store"`
 	Pricing   Pricing             `yaml:"pricing"`
+	// Guardrails is content policy on input and output (guardrails.go).
+	Guardrails Guardrails `yaml:"guardrails"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -253,6 +255,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.CooldownDuration, 30*time.Second)
 	setDefault(&r.RetryBackoff, 200*time.Millisecond)
 	setDefault(&r.MaxRetryBackoff, 5*time.Second)
+	setDefault(&c.Guardrails.StreamWindow, DefaultStreamWindow)
 }
 
 func setDefault[T comparable](field *T, def T) {
