@@ -68,6 +68,9 @@ var heuristics = []heuristic{
 	h("note to", `note\s+to\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)\b`, 0.6),
 	h("instructions for", `instructions\s+for\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|chatbot|model)\b`, 0.6),
 	h("attention", `attention\s*,?\s+(?:ai|assistant|llm|language\s+model|chatbot)\b`, 0.5),
+	h("ignore", `ignore\s+(?:the\s+|what\s+the\s+)?user'?s?\s+(?:question|request|instructions?|message|prompt)`, 0.7),
+	h("forward all", `forward\s+all\s+(?:e-?mails|messages|files|data|conversations)`, 0.45),
+	h("exfiltrate", "", 0.5),
 	h("important:", `important:\s+(?:the\s+)?(?:ai|assistant|model)\s+(?:must|should)\b`, 0.6),
 }
 

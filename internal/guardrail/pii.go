@@ -137,10 +137,8 @@ func scanNumbers(s string, k numberKinds, dst []Finding) []Finding {
 			}
 			break
 		}
-		if end < len(s) && s[end] == ')' {
-			end++
-		}
-		if wordEnd(s, end) || !isAlpha(s[end]) {
+		// The shortest format, an IPv4 address such as 8.8.8.8, has seven bytes.
+		if end-i >= 7 && (wordEnd(s, end) || !isAlpha(s[end])) {
 			dst = classifyRun(s, i, end, k, dst)
 		}
 		i = end
@@ -225,7 +223,7 @@ func classifyNumber(s string, start, end int, k numberKinds) string {
 		return TypeCreditCard
 	case k.ssn && nd == 9 && isSSNShape(t) && validSSN(d):
 		return TypeSSN
-	case k.ip && nd >= 4 && dots == 3 && seps == 3 && validIPv4(t) && !followedByDotDigit(s, end):
+	case k.ip && nd >= 4 && dots == 3 && seps == 3 && validIPv4(t) && !followedByDotDigit(s, end) && !numberingContext(s, start):
 		return TypeIP
 	case k.dob && nd >= 6 && nd <= 8 && (dashes == 2 || slashes == 2 || dots == 2) && spaces == 0 && validDate(t) && birthContext(s, start):
 		return TypeDOB
@@ -238,6 +236,20 @@ func classifyNumber(s string, start, end int, k numberKinds) string {
 func followedByDotDigit(s string, end int) bool {
 	return end+1 < len(s) && s[end] == '.' && isDigit(s[end+1])
 }
+
+// numberingContext reports whether a dotted number is a section, version or figure number
+// ("section 4.2.1.3", "v1.2.3.4") rather than an address.
+func numberingContext(s string, start int) bool {
+	window := s[max(0, start-12):start]
+	for _, cue := range numberingCues {
+		if containsFold(window, cue) {
+			return true
+		}
+	}
+	return start > 0 && (s[start-1] == 'v' || s[start-1] == 'V')
+}
+
+var numberingCues = []string{"section", "chapter", "version", "release", "figure", "table", "step", "clause", "rule", "§"}
 
 // luhn is the check digit of payment card numbers (ISO/IEC 7812-1).
 func luhn(d []byte) bool {

@@ -50,120 +50,126 @@ var secretRules = []secretRule{
 	{prefix: "hf_", body: isBase62, minBody: 34, mixed: true}, // Hugging Face
 }
 
-// scanSecrets finds provider API keys, AWS secret access keys, private keys and JWTs.
+// secretFirst indexes secretRules by the first byte of their prefix.
+var secretFirst = func() (t [256][]uint8) {
+	for i, r := range secretRules {
+		t[r.prefix[0]] = append(t[r.prefix[0]], uint8(i))
+	}
+	return t
+}()
+
+// scanSecrets finds provider API keys, AWS secret access keys, private keys and JWTs. Every
+// format starts a word, so one pass visits word starts only and dispatches on the first byte.
 func scanSecrets(s string, dst []Finding) []Finding {
 	start := len(dst)
-	for i := range secretRules {
-		dst = scanPrefixed(s, &secretRules[i], dst)
+	prevWord := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		wasWord := prevWord
+		prevWord = isWordByte(c)
+		if wasWord {
+			continue
+		}
+		for _, ri := range secretFirst[c] {
+			if e, ok := matchPrefixed(s, i, &secretRules[ri]); ok {
+				dst = append(dst, Finding{Type: TypeSecret, Start: i, End: e})
+				break
+			}
+		}
+		switch c {
+		case '-':
+			if e, ok := matchPrivateKey(s, i); ok {
+				dst = append(dst, Finding{Type: TypeSecret, Start: i, End: e})
+				i, prevWord = e-1, false
+			}
+		case 'e':
+			if e, ok := matchJWT(s, i); ok {
+				dst = append(dst, Finding{Type: TypeSecret, Start: i, End: e})
+				i, prevWord = e-1, true
+			}
+		case 'a', 'A':
+			if k, ok := matchAWSSecret(s, i); ok {
+				dst = append(dst, Finding{Type: TypeSecret, Start: k, End: k + 40})
+				i, prevWord = k+39, true
+			}
+		}
 	}
-	dst = scanPrivateKeys(s, dst)
-	dst = scanJWTs(s, dst)
-	dst = scanAWSSecrets(s, dst)
 	return dropContained(dst, start)
 }
 
-func scanPrefixed(s string, r *secretRule, dst []Finding) []Finding {
-	for i := 0; i < len(s); {
-		j := strings.Index(s[i:], r.prefix)
-		if j < 0 {
-			return dst
-		}
-		p := i + j
-		b := p + len(r.prefix)
-		e := b
-		letters, digits := 0, 0
-		for e < len(s) && r.body(s[e]) && (r.maxBody == 0 || e-b < r.maxBody) {
-			if isDigit(s[e]) {
-				digits++
-			} else if isAlpha(s[e]) {
-				letters++
-			}
-			e++
-		}
-		n := e - b
-		ok := wordStart(s, p) && n >= r.minBody && (r.maxBody == 0 || wordEnd(s, e)) && (!r.mixed || (letters > 0 && digits > 0))
-		if ok {
-			dst = append(dst, Finding{Type: TypeSecret, Start: p, End: e})
-			i = e
-		} else {
-			i = p + 1
-		}
+// matchPrefixed matches rule r at p and returns the end of the key.
+func matchPrefixed(s string, p int, r *secretRule) (int, bool) {
+	if len(s)-p < len(r.prefix)+r.minBody || s[p:p+len(r.prefix)] != r.prefix {
+		return 0, false
 	}
-	return dst
+	b := p + len(r.prefix)
+	e := b
+	letters, digits := 0, 0
+	for e < len(s) && r.body(s[e]) && (r.maxBody == 0 || e-b < r.maxBody) {
+		if isDigit(s[e]) {
+			digits++
+		} else if isAlpha(s[e]) {
+			letters++
+		}
+		e++
+	}
+	ok := e-b >= r.minBody && (r.maxBody == 0 || wordEnd(s, e)) && (!r.mixed || (letters > 0 && digits > 0))
+	return e, ok
 }
 
-// scanPrivateKeys finds PEM private keys, from BEGIN to the matching END line (or the header
-// alone when the key is cut off).
-func scanPrivateKeys(s string, dst []Finding) []Finding {
+// matchPrivateKey matches a PEM private key at p, from BEGIN to the matching END line (or
+// the header alone when the key is cut off).
+func matchPrivateKey(s string, p int) (int, bool) {
 	const begin = "-----BEGIN "
-	for i := 0; i < len(s); {
-		j := strings.Index(s[i:], begin)
-		if j < 0 {
-			return dst
-		}
-		p := i + j
-		hdrEnd := strings.Index(s[p+len(begin):], "-----")
-		if hdrEnd < 0 || hdrEnd > 40 {
-			i = p + 1
-			continue
-		}
-		label := s[p+len(begin) : p+len(begin)+hdrEnd]
-		if !strings.HasSuffix(label, "PRIVATE KEY") {
-			i = p + 1
-			continue
-		}
-		end := p + len(begin) + hdrEnd + 5
-		footer := "-----END " + label + "-----"
-		if k := strings.Index(s[end:], footer); k >= 0 {
-			end += k + len(footer)
-		}
-		dst = append(dst, Finding{Type: TypeSecret, Start: p, End: end})
-		i = end
+	if !strings.HasPrefix(s[p:], begin) {
+		return 0, false
 	}
-	return dst
+	hdrEnd := strings.Index(s[p+len(begin):min(len(s), p+len(begin)+45)], "-----")
+	if hdrEnd < 0 {
+		return 0, false
+	}
+	label := s[p+len(begin) : p+len(begin)+hdrEnd]
+	if !strings.HasSuffix(label, "PRIVATE KEY") {
+		return 0, false
+	}
+	end := p + len(begin) + hdrEnd + 5
+	footer := "-----END " + label + "-----"
+	if k := strings.Index(s[end:], footer); k >= 0 {
+		end += k + len(footer)
+	}
+	return end, true
 }
 
 func isB64URL(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 
-// scanJWTs finds three base64url segments whose first decodes to a JSON header naming "alg".
-func scanJWTs(s string, dst []Finding) []Finding {
-	for i := 0; i < len(s); {
-		j := strings.Index(s[i:], "eyJ")
-		if j < 0 {
-			return dst
+// matchJWT matches three base64url segments at p whose first decodes to a JSON header
+// naming "alg".
+func matchJWT(s string, p int) (int, bool) {
+	if !strings.HasPrefix(s[p:], "eyJ") {
+		return 0, false
+	}
+	e, segs := p, 0
+	var header string
+	for segs < 3 {
+		k := e
+		for k < len(s) && isB64URL(s[k]) {
+			k++
 		}
-		p := i + j
-		e, segs := p, 0
-		segStart := p
-		var header string
-		for segs < 3 {
-			k := e
-			for k < len(s) && isB64URL(s[k]) {
-				k++
-			}
-			if k-segStart < 8 {
-				break
-			}
-			if segs == 0 {
-				header = s[segStart:k]
-			}
-			segs++
-			e = k
-			if segs < 3 && e < len(s) && s[e] == '.' {
-				e++
-				segStart = e
-				continue
-			}
+		if k-e < 8 {
 			break
 		}
-		if segs == 3 && wordStart(s, p) && jwtHeader(header) {
-			dst = append(dst, Finding{Type: TypeSecret, Start: p, End: e})
-			i = e
-		} else {
-			i = p + 3
+		if segs == 0 {
+			header = s[e:k]
 		}
+		segs++
+		e = k
+		if segs < 3 && e+1 < len(s) && s[e] == '.' {
+			e++
+			continue
+		}
+		break
 	}
-	return dst
+	return e, segs == 3 && wordEnd(s, e) && jwtHeader(header)
 }
 
 func jwtHeader(h string) bool {
@@ -175,33 +181,29 @@ func jwtHeader(h string) bool {
 	return err == nil && strings.Contains(string(buf[:n]), `"alg"`)
 }
 
-// scanAWSSecrets finds a 40-character secret access key next to a name that says what it
-// is; 40 base64 characters alone are too common (hashes, ids) to call a secret.
-func scanAWSSecrets(s string, dst []Finding) []Finding {
-	for i := 0; i < len(s); {
-		j := indexFold(s[i:], "secret")
-		if j < 0 {
-			return dst
-		}
-		p := i + j
-		ctx := s[max(0, p-24):p]
-		if !containsFold(ctx, "aws") {
-			i = p + 6
-			continue
-		}
-		// Skip the rest of the name and an assignment (=, :, quotes, spaces).
-		k := p + 6
-		for k < len(s) && k-p < 40 && (isWordByte(s[k]) || s[k] == ' ' || s[k] == '=' || s[k] == ':' || s[k] == '"' || s[k] == '\'') {
-			if k+40 <= len(s) && wordStart(s, k) && isSecretKey40(s[k:k+40]) && wordEnd(s, k+40) {
-				dst = append(dst, Finding{Type: TypeSecret, Start: k, End: k + 40})
-				k += 40
-				break
-			}
-			k++
-		}
-		i = k
+// matchAWSSecret matches, after a name starting "aws" at p that says "secret", a 40-character
+// secret access key; 40 base64 characters alone are too common (hashes, ids) to call a secret.
+// It returns where the key starts.
+func matchAWSSecret(s string, p int) (int, bool) {
+	if !hasPrefixFold(s[p:], "aws") {
+		return 0, false
 	}
-	return dst
+	name := s[p:min(len(s), p+24)]
+	j := indexFold(name, "secret")
+	if j < 0 {
+		return 0, false
+	}
+	// Skip the rest of the name and an assignment (=, :, quotes, spaces).
+	for k := p + j + 6; k < len(s) && k-p < 64; k++ {
+		c := s[k]
+		if k+40 <= len(s) && !isWordByte(s[k-1]) && isSecretKey40(s[k:k+40]) && wordEnd(s, k+40) {
+			return k, true
+		}
+		if !(isWordByte(c) || c == ' ' || c == '=' || c == ':' || c == '"' || c == '\'') {
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 func isSecretKey40(t string) bool {
