@@ -112,7 +112,9 @@ type numberKinds struct{ card, ssn, phone, ip, dob bool }
 
 func (k numberKinds) any() bool { return k.card || k.ssn || k.phone || k.ip || k.dob }
 
-func isNumSep(c byte) bool { return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')' }
+func isNumSep(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')'
+}
 
 // scanNumbers finds runs of digits and separators that start at a word boundary, then tries
 // the number formats on each run's space-separated groups, longest candidate first, so "call

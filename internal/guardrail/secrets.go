@@ -40,7 +40,7 @@ var secretRules = []secretRule{
 	{prefix: "ghs_", body: isBase62, minBody: 36, maxBody: 36},
 	{prefix: "ghr_", body: isBase62, minBody: 36, maxBody: 36},
 	{prefix: "github_pat_", body: isGitHubPAT, minBody: 40},
-	{prefix: "glpat-", body: isKeyByte, minBody: 20, mixed: true}, // GitLab
+	{prefix: "glpat-", body: isKeyByte, minBody: 20, mixed: true},  // GitLab
 	{prefix: "xoxb-", body: isSlackByte, minBody: 20, mixed: true}, // Slack
 	{prefix: "xoxp-", body: isSlackByte, minBody: 20, mixed: true},
 	{prefix: "xoxa-", body: isSlackByte, minBody: 20, mixed: true},
