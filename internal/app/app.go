@@ -118,8 +118,14 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
+	guards, err := guardrailEngine(cfg)
+	if err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, Guardrails: guards}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).

@@ -30,6 +30,9 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
+	if err := g.inputGuardrails(ctx, w, r, snap, route, &req, c); err != nil {
+		return err
+	}
 	if req.Stream {
 		return g.relayStream(ctx, w, r, snap.Routes, route, &req, c)
 	}
@@ -40,6 +43,9 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	c.usage = resp.Usage
+	if err := g.outputGuardrails(ctx, w, resp, c); err != nil {
+		return err
+	}
 	g.setCostHeader(w, c)
 	return writeJSON(w, http.StatusOK, resp)
 }

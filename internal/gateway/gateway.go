@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -25,6 +26,8 @@ type Snapshot struct {
 	MaxUploadBytes int64
 	// Pricer prices requests; nil means no cost header and no cost in the log.
 	Pricer Pricer
+	// Guardrails is content policy; nil means none.
+	Guardrails *guardrail.Engine
 }
 
 // Gateway serves the OpenAI-compatible API.

@@ -24,6 +24,8 @@ type behavior struct {
 	ErrorAfter int           // send an in-stream error after this many content chunks; noKnob when off
 	ToolCalls  []string      // functions to call instead of answering with text
 	Usage      bool          // include token usage in responses
+	Reply      string        // exact reply text instead of generated words (reply.go)
+	ChunkBytes int           // split Reply into pieces of this many bytes; 0: at spaces
 }
 
 // noKnob marks an integer knob that is switched off.
@@ -130,8 +132,12 @@ func (b *behavior) apply(s setting) error {
 		b.ErrorAfter, err = parseInt(s.Value, 0, maxKnobTokens)
 	case "tool_call":
 		b.ToolCalls, err = parseNames(s.Value)
+	case "reply":
+		b.Reply, err = parseReply(s.Value)
+	case "chunk_bytes":
+		b.ChunkBytes, err = parseInt(s.Value, 0, maxReplyBytes)
 	default:
-		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage)", s.Key)
+		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage, reply, chunk_bytes)", s.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("knob %s: %w", key, err)
