@@ -118,7 +118,7 @@ func (sg *streamGuard) chunk(ch *api.ChatChunk) (send bool, blockedChoice int, e
 	send = ch.Usage != nil
 	for i := range ch.Choices {
 		cc := &ch.Choices[i]
-		cc.Logprobs = jsonx.Value{} // log probabilities carry the tokens' text
+		cc.Logprobs = nil // log probabilities carry the tokens' text
 		if cc.Delta.Content != nil {
 			out, err := sg.slotFilter(slot{cc.Index, -1}).Write(*cc.Delta.Content)
 			if err != nil {
