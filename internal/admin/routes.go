@@ -41,6 +41,8 @@ func (a *API) routes() []route {
 		{"POST", "/admin/v1/credentials", "Store a provider credential, encrypted (admin)", "CredentialInput", "Credential", false, a.createCredential},
 		{"DELETE", "/admin/v1/credentials/{id}", "Delete a provider credential (admin)", "", "", false, a.deleteCredential},
 		{"GET", "/admin/v1/logs", "List request logs (filters: since, until, key_id, team_id, model, provider, status, error_type)", "", "RequestLog", true, a.listLogs},
+		{"GET", "/admin/v1/guardrails", "List the guardrail policies in force (admin)", "", "GuardrailPolicyList", false, a.listGuardrails},
+		{"POST", "/admin/v1/guardrails/dry-run", "Run guardrail policies over a text and show every verdict (admin)", "GuardrailDryRunInput", "GuardrailDryRun", false, a.dryRun},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/sluicehq/sluice/internal/auth/oidc"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/mockllm"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/provider/anthropic"
@@ -129,7 +130,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
-		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
+		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
+		WithGuardrails(func() *guardrail.Engine { return a.gw.Snapshot().Guardrails })
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }

@@ -190,3 +190,11 @@ func validateCheck(src *Source, ps *Problems, path string, c GuardrailCheck) {
 		}
 	}
 }
+
+// ValidateGuardrailPolicy checks one policy on its own, as the admin dry-run receives it.
+func ValidateGuardrailPolicy(p GuardrailPolicy) Problems {
+	g := Guardrails{StreamWindow: DefaultStreamWindow, Policies: []GuardrailPolicy{p}}
+	var ps Problems
+	g.validate(nil, &ps)
+	return ps
+}

@@ -229,3 +229,28 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestGuardrailDryRunShowsEveryVerdict(t *testing.T) {
+	g := start(t, guardrailsConfig, time.Minute)
+	out := mustAdmin(t, g, clientKey, "POST", "/admin/v1/guardrails/dry-run", map[string]any{
+		"policies": []string{"default"}, "text": "Mail ann@example.com, card 4111 1111 1111 1111."}, 200)
+	if out["result"] != "Mail [EMAIL_1], card [CREDIT_CARD_1]." || out["blocked"] != nil {
+		t.Errorf("dry-run = %v", out)
+	}
+	if f, _ := out["findings"].([]any); len(f) != 2 {
+		t.Errorf("findings = %v, want 2", out["findings"])
+	}
+	out = mustAdmin(t, g, clientKey, "POST", "/admin/v1/guardrails/dry-run", map[string]any{
+		"policy": map[string]any{"name": "try", "checks": []any{map[string]any{"name": "kw", "kind": "keyword", "action": "block", "keywords": []string{"zephyr"}}}},
+		"text":   "launch Zephyr now", "stage": "output"}, 200)
+	if b, _ := out["blocked"].(map[string]any); b["rule"] != "kw" || out["result"] != nil {
+		t.Errorf("inline policy dry-run = %v", out)
+	}
+	mustAdmin(t, g, clientKey, "POST", "/admin/v1/guardrails/dry-run", map[string]any{"policies": []string{"nope"}, "text": "x"}, 404)
+	mustAdmin(t, g, clientKey, "POST", "/admin/v1/guardrails/dry-run", map[string]any{
+		"policy": map[string]any{"checks": []any{map[string]any{"name": "r", "kind": "regex", "action": "flag", "pattern": "("}}}, "text": "x"}, 400)
+	list := mustAdmin(t, g, clientKey, "GET", "/admin/v1/guardrails", nil, 200)
+	if d, _ := list["data"].([]any); len(d) != 1 {
+		t.Errorf("policies = %v", list)
+	}
+}
