@@ -133,7 +133,7 @@ var schemas = map[string]any{
 				map[string]any{"name": str(), "kind": str(), "action": str(), "apply": str()})}})}}),
 	"GuardrailDryRunInput": object([]string{"text"}, map[string]any{"policies": strs(),
 		"policy": map[string]any{"type": "object", "description": "one policy in the config file's shape (guardrails.policies[])"},
-		"text": str(), "stage": map[string]any{"type": "string", "enum": []string{"input", "output"}}}),
+		"text":   str(), "stage": map[string]any{"type": "string", "enum": []string{"input", "output"}}}),
 	"GuardrailDryRun": object([]string{"findings"}, map[string]any{"object": str(), "stage": str(),
 		"findings": map[string]any{"type": "array", "items": object(nil, map[string]any{"rule": str(), "type": str(), "action": str(),
 			"start": integer(), "end": integer(), "score": map[string]any{"type": "number"}})},

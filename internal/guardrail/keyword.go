@@ -31,9 +31,16 @@ func newPhraseSet(phrases []string) *phraseSet {
 
 // scan calls fn for each match, left to right; matches may overlap.
 func (p *phraseSet) scan(s string, fn func(idx, start, end int)) {
+	prevWord := false
 	for i := 0; i < len(s); i++ {
-		cands := p.first[s[i]]
-		if len(cands) == 0 {
+		c := s[i]
+		cands := p.first[c]
+		// A phrase starting with a word character can only start a word: skipping the inside
+		// of words skips most candidate positions of prose.
+		word := isWordByte(c)
+		inside := word && prevWord
+		prevWord = word
+		if len(cands) == 0 || inside {
 			continue
 		}
 		for _, idx := range cands {
