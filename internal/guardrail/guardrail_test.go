@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,13 +129,18 @@ func TestResolveUnionsOrgTeamTagAndRoute(t *testing.T) {
 }
 
 func TestWebhookVerdictsAndFailureModes(t *testing.T) {
+	var mu sync.Mutex
 	var got HookRequest
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewDecoder(r.Body).Decode(&got)
+		var in HookRequest
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		mu.Lock()
+		got = in
+		mu.Unlock()
 		switch {
-		case strings.Contains(strings.Join(got.Texts, " "), "forbidden"):
+		case strings.Contains(strings.Join(in.Texts, " "), "forbidden"):
 			_, _ = w.Write([]byte(`{"action":"block","reason":"policy"}`))
-		case strings.Contains(strings.Join(got.Texts, " "), "slow"):
+		case strings.Contains(strings.Join(in.Texts, " "), "slow"):
 			time.Sleep(300 * time.Millisecond)
 			_, _ = w.Write([]byte(`{"action":"allow"}`))
 		default:
@@ -153,9 +159,11 @@ func TestWebhookVerdictsAndFailureModes(t *testing.T) {
 	if err := NewScanner(SetOf(hook(false)), nil).Input(ctx, req("hello")); err != nil {
 		t.Errorf("allowed text: %v", err)
 	}
+	mu.Lock()
 	if got.Stage != "input" || got.Check != "hook" || len(got.Texts) != 1 || got.Texts[0] != "hello" {
 		t.Errorf("hook received %+v", got)
 	}
+	mu.Unlock()
 	var b *Blocked
 	if err := NewScanner(SetOf(hook(false)), nil).Input(ctx, req("forbidden")); !errors.As(err, &b) || b.Rule != "hook" {
 		t.Errorf("blocked text: err = %v", err)
