@@ -176,6 +176,9 @@ func classifyRun(s string, start, end int, k numberKinds, dst []Finding) []Findi
 			for ce > cs && (s[ce-1] == '.' || s[ce-1] == '-' || s[ce-1] == '/') {
 				ce--
 			}
+			if ce <= cs {
+				continue
+			}
 			if t := classifyNumber(s, cs, ce, k); t != "" {
 				dst = append(dst, Finding{Type: t, Start: cs, End: ce})
 				a, matched = b+1, true
@@ -217,6 +220,9 @@ func classifyNumber(s string, start, end int, k numberKinds) string {
 		case c == '(' || c == ')':
 			parens++
 		}
+	}
+	if nd < 4 { // every format has at least four digits (an IPv4 address)
+		return ""
 	}
 	d := digits[:nd]
 	plus := t[0] == '+'
