@@ -28,6 +28,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./internal/provider/sse
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDirective$$' -fuzztime $(FUZZTIME) ./internal/mockllm
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendJSONString$$' -fuzztime $(FUZZTIME) ./internal/mockllm
+	$(GO) test -run '^$$' -fuzz '^FuzzScanners$$' -fuzztime $(FUZZTIME) ./internal/guardrail
+	$(GO) test -run '^$$' -fuzz '^FuzzStreamFilter$$' -fuzztime $(FUZZTIME) ./internal/guardrail
 
 # bench runs the end-to-end load benchmark: mockllm directly vs through sluice.
 #   make bench BENCH_FLAGS='--rates 500,1000 --duration 5s'   (see bench/README.md)

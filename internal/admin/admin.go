@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/store"
 )
@@ -27,6 +28,8 @@ type API struct {
 	creds  Credentials
 	models ModelRoutes
 	spend  Budgets // nil: no budgets configured
+	// guardrails returns the guardrail engine in force (guardrails.go).
+	guardrails func() *guardrail.Engine
 }
 
 // New returns the admin API over st, authenticating with a.

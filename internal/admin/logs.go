@@ -39,6 +39,8 @@ type logView struct {
 	TTFTMs              int64             `json:"ttft_ms,omitzero"`
 	Stream              bool              `json:"stream"`
 	Metadata            map[string]string `json:"metadata,omitempty"`
+	// Guardrails are the guardrail rules that fired, never the matched text.
+	Guardrails []store.GuardrailVerdict `json:"guardrails,omitempty"`
 }
 
 func viewLog(l store.RequestLog) logView {
@@ -47,7 +49,7 @@ func viewLog(l store.RequestLog) logView {
 		Fallback: l.Fallback, Status: l.Status, ErrorType: l.ErrorType, ErrorCode: l.ErrorCode,
 		PromptTokens: l.PromptTokens, CompletionTokens: l.CompletionTokens, CachedTokens: l.CachedTokens,
 		CacheCreationTokens: l.CacheCreationTokens, ReasoningTokens: l.ReasoningTokens, CostMicroUSD: l.CostMicroUSD,
-		LatencyMs: l.LatencyMs, TTFTMs: l.TTFTMs, Stream: l.Stream, Metadata: l.Metadata}
+		LatencyMs: l.LatencyMs, TTFTMs: l.TTFTMs, Stream: l.Stream, Metadata: l.Metadata, Guardrails: l.Guardrails}
 }
 
 // logFilter reads the query; non-admins see only their teams' requests.

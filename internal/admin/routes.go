@@ -44,6 +44,8 @@ func (a *API) routes() []route {
 		{"GET", "/admin/v1/budgets", "List budgets with their current spend and forecast (admin; others: their teams')", "", "BudgetStatus", true, a.listBudgets},
 		{"GET", "/admin/v1/budgets/{id}/status", "A budget's spend, reservations, period, reset and forecast", "", "BudgetStatus", false, a.budgetStatus},
 		{"GET", "/admin/v1/budgets/events", "List budget alerts (filter: budget_id; admin)", "", "BudgetEvent", true, a.listBudgetEvents},
+		{"GET", "/admin/v1/guardrails", "List the guardrail policies in force (admin)", "", "GuardrailPolicyList", false, a.listGuardrails},
+		{"POST", "/admin/v1/guardrails/dry-run", "Run guardrail policies over a text and show every verdict (admin)", "GuardrailDryRunInput", "GuardrailDryRun", false, a.dryRun},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
 	}
 }

@@ -88,6 +88,7 @@ var Codes = []ErrorCode{
 	{"upstream_error", http.StatusBadGateway, "server_error", true, "The provider answered with an error or a response Sluice could not read."},
 	{"upstream_auth_error", http.StatusBadGateway, "server_error", false, "The provider rejected the gateway's credentials for it (its 401/403): an operator problem, not the client's."},
 	{"stream_interrupted", http.StatusBadGateway, "server_error", false, "The provider's stream ended without its terminal event or sent an unreadable chunk."},
+	{"content_policy_violation", http.StatusBadRequest, "invalid_request_error", false, "A guardrail rule blocked the request or the answer; the message names the rule, never the text."},
 	{"request_aborted", http.StatusBadRequest, "invalid_request_error", false, "The client stopped sending the body or it could not be read in time."},
 	{"budget_exceeded", http.StatusTooManyRequests, "insufficient_quota", false, "A spend budget covering the key, user, team, project or organization is exhausted; the message names it and when it resets, and Retry-After gives the seconds until then."},
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/mockllm"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/provider/anthropic"
@@ -129,6 +130,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
+	guards, err := guardrailEngine(cfg)
+	if err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
 	respCache, closeCache, err := newCache(ctx, cfg.Cache, log)
 	if err != nil {
 		a.closeMock()
@@ -142,14 +149,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	limiter := ratelimit.New()
 	metrics.WatchRateLimits(limiter)
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits)}, log,
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits),
+		Guardrails: guards}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
 		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter),
 		a.responsesOption(cfg))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
-		WithBudgets(a.budgets)
+		WithBudgets(a.budgets).
+		WithGuardrails(func() *guardrail.Engine { return a.gw.Snapshot().Guardrails })
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }

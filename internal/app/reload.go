@@ -35,12 +35,18 @@ func (a *App) Reload() error {
 		table.Close()
 		return err
 	}
+	guards, err := guardrailEngine(cfg)
+	if err != nil {
+		table.Close()
+		return err
+	}
 	if err := a.reloadBudgets(cfg); err != nil {
 		table.Close()
 		return err
 	}
 	old := a.gw.Swap(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits)})
+		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits),
+		Guardrails: guards})
 	// In-flight requests keep their connections; only idle ones of the old pools close now.
 	old.Routes.Close()
 	if cfg.Server != a.cfg.Server {

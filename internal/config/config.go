@@ -27,6 +27,8 @@ type Config struct {
 	// RateLimits are Sluice's own limits on callers, enforced in memory on every request.
 	RateLimits RateLimits `yaml:"rate_limits"`
 	Responses  Responses  `yaml:"responses"`
+	// Guardrails is content policy on input and output (guardrails.go).
+	Guardrails Guardrails `yaml:"guardrails"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -268,6 +270,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.QuotaWait, 2*time.Second)
 	setDefault(&r.QuotaMaxWaiters, 256)
 	c.responsesDefaults()
+	setDefault(&c.Guardrails.StreamWindow, DefaultStreamWindow)
 }
 
 func setDefault[T comparable](field *T, def T) {

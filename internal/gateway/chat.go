@@ -34,6 +34,9 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer g.settleRate(c)
+	if err := g.inputGuardrails(ctx, w, r, snap, route, &req, c); err != nil {
+		return err
+	}
 	if served, err := g.cacheLookup(ctx, w, r, snap.Routes, route, &req, c); served || err != nil {
 		return err
 	}
@@ -51,6 +54,9 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	c.usage = resp.Usage
+	if err := g.outputGuardrails(ctx, w, resp, c); err != nil {
+		return err
+	}
 	g.setCostHeader(w, c)
 	if err := writeJSON(w, http.StatusOK, resp); err != nil {
 		return err

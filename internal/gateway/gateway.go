@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/cache"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 )
@@ -30,6 +31,8 @@ type Snapshot struct {
 	Pricer Pricer
 	// RateLimits are the configured limits; nil means only keys' own rpm and tpm.
 	RateLimits *ratelimit.Policy
+	// Guardrails is content policy; nil means none.
+	Guardrails *guardrail.Engine
 }
 
 // Gateway serves the OpenAI-compatible API.

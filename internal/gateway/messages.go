@@ -45,6 +45,9 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 	}
 	defer g.settleRate(c)
 	ctx = anthropicContext(ctx, r, req)
+	if err := g.inputGuardrails(ctx, w, r, snap, route, req, c); err != nil {
+		return err
+	}
 	if route, err = g.admitBudget(w, r, snap, route, c, chatEstimate(r, req)); err != nil {
 		return err
 	}
@@ -59,6 +62,9 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	c.usage = resp.Usage
+	if err := g.outputGuardrails(ctx, w, resp, c); err != nil {
+		return err
+	}
 	g.setCostHeader(w, c)
 	msg, err := anthropic.FromChatResponse(resp)
 	if err != nil {
@@ -84,17 +90,23 @@ func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *h
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
 	enc := anthropic.NewStreamEncoder(req.Model)
+	sg := newStreamGuard(c)
 	for {
 		chunk, err := stream.Next()
 		buf := (*bufp)[:0]
 		done := errors.Is(err, io.EOF)
 		switch {
 		case done:
-			buf, err = enc.AppendFinish(buf)
+			if buf, err = sg.appendHeld(buf, enc); err == nil {
+				buf, err = enc.AppendFinish(buf)
+			}
 		case err != nil: // the provider's failure, reported below
 		default:
 			c.observe(chunk)
-			buf, err = enc.AppendChunk(buf, chunk)
+			var send bool
+			if send, err = sg.filter(chunk); send && err == nil {
+				buf, err = enc.AppendChunk(buf, chunk)
+			}
 		}
 		if err != nil {
 			if c.failed(r, err) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/pricing"
 	"github.com/sluicehq/sluice/internal/ratelimit"
@@ -38,9 +39,11 @@ type call struct {
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
 
-	cache  *cacheCall // nil when the cache is off
-	budget budgetHold
-	ticket ratelimit.Ticket
+	cache       *cacheCall // nil when the cache is off
+	budget      budgetHold
+	ticket      ratelimit.Ticket
+	guard       *guardrail.Scanner // nil when no guardrail policy applies
+	guardWindow int
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.
@@ -86,6 +89,7 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 		ID: w.Header().Get("X-Request-Id"), At: c.start, KeyID: p.KeyID, UserID: p.UserID, TeamID: p.TeamID,
 		ProjectID: p.ProjectID, Model: c.model, Route: c.res.Route, Attempts: c.res.Attempts, Fallback: c.res.Fallback,
 		Status: http.StatusOK, LatencyMs: time.Since(c.start).Milliseconds(), Stream: c.stream, Metadata: c.meta,
+		Guardrails: c.guardrailVerdicts(),
 	}
 	if t := c.res.Target; t != nil {
 		rec.Provider, rec.UpstreamModel = t.Provider, t.Model

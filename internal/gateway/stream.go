@@ -36,9 +36,13 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
 	wantUsage := req.WantsUsage()
+	sg := newStreamGuard(c)
 	for {
 		chunk, err := stream.Next()
 		if errors.Is(err, io.EOF) {
+			if !g.flushStreamGuard(w, rc, r, c, sg) {
+				return nil
+			}
 			_, _ = w.Write(doneEvent)
 			_ = rc.Flush()
 			g.cacheStream(ctx, c)
@@ -59,6 +63,13 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 				continue
 			}
 			chunk.Usage = nil
+		}
+		if sg != nil {
+			if send, stop := g.guardChunk(w, rc, r, c, sg, chunk); stop {
+				return nil
+			} else if !send {
+				continue
+			}
 		}
 		buf := append((*bufp)[:0], "data: "...)
 		buf, err = jsonx.AppendMarshal(buf, chunk)

@@ -28,6 +28,8 @@ type behavior struct {
 	// remaining count in rate-limit headers, then answers 429; 0 is off.
 	RateLimit       int
 	RateLimitWindow time.Duration
+	Reply           string // exact reply text instead of generated words (reply.go)
+	ChunkBytes      int    // split Reply into pieces of this many bytes; 0: at spaces
 }
 
 // noKnob marks an integer knob that is switched off.
@@ -140,8 +142,12 @@ func (b *behavior) apply(s setting) error {
 		b.RateLimit, err = parseInt(s.Value, 0, maxKnobTokens)
 	case "ratelimit_window":
 		b.RateLimitWindow, err = parseDuration(s.Value)
+	case "reply":
+		b.Reply, err = parseReply(s.Value)
+	case "chunk_bytes":
+		b.ChunkBytes, err = parseInt(s.Value, 0, maxReplyBytes)
 	default:
-		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage, ratelimit, ratelimit_window)", s.Key)
+		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes)", s.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("knob %s: %w", key, err)

@@ -142,3 +142,19 @@ func FuzzParseDirective(f *testing.F) {
 }
 
 func isUnicodeSpace(r rune) bool { return strings.TrimSpace(string(r)) == "" }
+
+func TestReplyKnobSplitsAtChunkBytesWithoutBreakingRunes(t *testing.T) {
+	var b behavior
+	if err := b.applyDirectives("[[mock reply=caf%C3%A9%20ok chunk_bytes=2]]"); err != nil {
+		t.Fatal(err)
+	}
+	plans := []choicePlan{{pieces: []string{"x"}}}
+	b.applyReply(plans)
+	want := []string{"ca", "fé", " o", "k"}
+	if got := plans[0].pieces; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("pieces = %q, want %q", got, want)
+	}
+	if err := b.applyDirectives("[[mock reply=%zz]]"); err == nil {
+		t.Errorf("reply=%%zz: want an error")
+	}
+}

@@ -256,6 +256,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, body []
 	}
 	seed, promptTokens := req.fingerprint()
 	plans := planChoices(seed, n, b.Tokens, maxTokens, req.Stop, fns)
+	b.applyReply(plans)
 	usage := oaUsage{PromptTokens: promptTokens}
 	for _, p := range plans {
 		usage.CompletionTokens += p.tokens

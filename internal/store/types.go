@@ -186,4 +186,15 @@ type RequestLog struct {
 	CacheResult string            // e.g. "hit", "miss", "" when the cache was not consulted
 	Metadata    map[string]string // client tags
 	TraceID     string
+	Guardrails  []GuardrailVerdict // rules that fired; never the matched text
+}
+
+// GuardrailVerdict is one guardrail rule that fired on a request: what it did, at which
+// stage, to what kind of data, and how many times.
+type GuardrailVerdict struct {
+	Rule   string `json:"rule"`
+	Type   string `json:"type"`
+	Action string `json:"action"` // block, redact, flag
+	Stage  string `json:"stage"`  // input, output
+	Count  int    `json:"count"`
 }

@@ -25,6 +25,7 @@ type Metrics struct {
 	tokens    *prometheus.CounterVec
 	cost      *prometheus.CounterVec
 	fallbacks *prometheus.CounterVec
+	guards    *prometheus.CounterVec
 }
 
 // latencyBuckets span a cached answer (ms) to a long generation (minutes).
@@ -46,7 +47,9 @@ func New(rec *usage.Recorder) *Metrics {
 		Help: "Cost of priced requests in US dollars."}, []string{"provider", "route"})
 	m.fallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_fallbacks_total",
 		Help: "Requests served after a failed attempt."}, []string{"provider", "route"})
-	m.reg.MustRegister(m.requests, m.latency, m.ttft, m.tokens, m.cost, m.fallbacks,
+	m.guards = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_guardrail_verdicts_total",
+		Help: "Guardrail rules that fired, by rule, action (block, redact, flag) and stage (input, output)."}, []string{"rule", "action", "stage"})
+	m.reg.MustRegister(m.requests, m.latency, m.ttft, m.tokens, m.cost, m.fallbacks, m.guards,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if rec != nil {
 		stat := func(name, help string, f func(usage.Stats) uint64) {
@@ -90,6 +93,10 @@ func (m *Metrics) Observe(r *store.RequestLog) {
 	}
 	if r.Fallback {
 		m.fallbacks.WithLabelValues(provider, route).Inc()
+	}
+	// Rule names come from configuration, so the labels stay bounded.
+	for _, v := range r.Guardrails {
+		m.guards.WithLabelValues(v.Rule, v.Action, v.Stage).Add(float64(v.Count))
 	}
 }
 

@@ -31,7 +31,8 @@ func mkLog(i int) store.RequestLog {
 		PromptTokens: 100 + int64(i), CompletionTokens: 50, CachedTokens: 10, CacheCreationTokens: 5,
 		ReasoningTokens: 7, TokensEstimated: true, CostMicroUSD: 1234, LatencyMs: 850, TTFTMs: 120,
 		Stream: true, CacheResult: "miss", Metadata: map[string]string{"env": "prod", "feature": "chat"},
-		TraceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+		TraceID:    "4bf92f3577b34da6a3ce929d0e0e4736",
+		Guardrails: []store.GuardrailVerdict{{Rule: "pii", Type: "EMAIL", Action: "redact", Stage: "input", Count: 2}},
 	}
 }
 

@@ -13,15 +13,15 @@ import (
 const requestLogCols = `id, at, key_id, user_id, team_id, project_id, model, provider, upstream_model, route,
 	attempts, fallback, status, error_type, error_code, prompt_tokens, completion_tokens, cached_tokens,
 	cache_creation_tokens, reasoning_tokens, tokens_estimated, cost_micro_usd, latency_ms, ttft_ms, stream,
-	cache_result, metadata, trace_id`
+	cache_result, metadata, trace_id, guardrails`
 
 // requestLogInsertCols adds org_id, which the reads leave out.
 const requestLogInsertCols = `org_id, ` + requestLogCols
 
 // requestLogArgs is the number of placeholders per inserted row.
-const requestLogArgs = 29
+const requestLogArgs = 30
 
-// logRowsPerStatement bounds a multi-row INSERT: 500 rows are 14,500 placeholders, under
+// logRowsPerStatement bounds a multi-row INSERT: 500 rows are 15,000 placeholders, under
 // SQLite's 32,766 and PostgreSQL's 65,535 limits, and large enough that per-statement
 // overhead no longer dominates.
 const logRowsPerStatement = 500
@@ -102,10 +102,18 @@ func (c *Core) appendLogArgs(args []any, l *store.RequestLog, stamp time.Time) (
 		}
 		meta = s
 	}
+	var guards any // NULL when no guardrail fired
+	if len(l.Guardrails) > 0 {
+		s, err := jsonArg(l.Guardrails)
+		if err != nil {
+			return nil, fmt.Errorf("request log %q guardrails: %w", l.ID, err)
+		}
+		guards = s
+	}
 	return append(args, store.DefaultOrgID, l.ID, c.d.Time(at), l.KeyID, l.UserID, l.TeamID, l.ProjectID,
 		l.Model, l.Provider, l.UpstreamModel, l.Route, l.Attempts, l.Fallback, l.Status, l.ErrorType, l.ErrorCode,
 		l.PromptTokens, l.CompletionTokens, l.CachedTokens, l.CacheCreationTokens, l.ReasoningTokens,
-		l.TokensEstimated, l.CostMicroUSD, l.LatencyMs, l.TTFTMs, l.Stream, l.CacheResult, meta, l.TraceID), nil
+		l.TokensEstimated, l.CostMicroUSD, l.LatencyMs, l.TTFTMs, l.Stream, l.CacheResult, meta, l.TraceID, guards), nil
 }
 
 func scanRequestLog(r Rows) (store.RequestLog, error) {
@@ -114,7 +122,7 @@ func scanRequestLog(r Rows) (store.RequestLog, error) {
 		&l.UpstreamModel, &l.Route, &l.Attempts, &l.Fallback, &l.Status, &l.ErrorType, &l.ErrorCode,
 		&l.PromptTokens, &l.CompletionTokens, &l.CachedTokens, &l.CacheCreationTokens, &l.ReasoningTokens,
 		&l.TokensEstimated, &l.CostMicroUSD, &l.LatencyMs, &l.TTFTMs, &l.Stream, &l.CacheResult,
-		jsonDest{&l.Metadata}, &l.TraceID)
+		jsonDest{&l.Metadata}, &l.TraceID, jsonDest{&l.Guardrails})
 	return l, err
 }
 

@@ -1,0 +1,68 @@
+package guardrail
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Fired is one rule that fired on a request, with how often.
+type Fired struct {
+	Rule   string `json:"rule"`
+	Type   string `json:"type"`
+	Action string `json:"action"`
+	Stage  string `json:"stage"`
+	Count  int    `json:"count"`
+}
+
+// Verdict is what the guardrails did to one request: every rule that fired. It never holds
+// the matched text.
+type Verdict struct {
+	Fired []Fired
+}
+
+func (v *Verdict) note(f *Finding, stage Stage) {
+	st, act := stage.String(), f.Action.String()
+	for i := range v.Fired {
+		x := &v.Fired[i]
+		if x.Rule == f.Rule && x.Type == f.Type && x.Stage == st && x.Action == act {
+			x.Count++
+			return
+		}
+	}
+	v.Fired = append(v.Fired, Fired{Rule: f.Rule, Type: f.Type, Action: act, Stage: st, Count: 1})
+}
+
+// Rules is the comma-separated names of the rules that fired, each once, for the
+// X-Sluice-Guardrails header.
+func (v *Verdict) Rules() string {
+	if len(v.Fired) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, f := range v.Fired {
+		dup := false
+		for _, g := range v.Fired[:i] {
+			dup = dup || g.Rule == f.Rule
+		}
+		if dup {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(f.Rule)
+	}
+	return b.String()
+}
+
+// Blocked is the error of content refused by a block rule. It names the rule and the kind of
+// data, never the text.
+type Blocked struct {
+	Rule  string
+	Type  string
+	Stage Stage
+}
+
+func (b *Blocked) Error() string {
+	return fmt.Sprintf("guardrail: %s blocked by rule %q (%s)", b.Stage, b.Rule, b.Type)
+}
