@@ -24,7 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	var tests []test
 	for _, group := range [][]test{
 		teamTests, projectTests, userTests, keyTests, keyLifecycleTests,
-		credentialTests, routeTests, auditTests, pagingTests, snapshotTests, requestLogTests,
+		credentialTests, routeTests, auditTests, pagingTests, snapshotTests, requestLogTests, analyticsTests,
 	} {
 		tests = append(tests, group...)
 	}
