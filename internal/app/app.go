@@ -49,6 +49,7 @@ type Options struct {
 	Listen     string // overrides server.listen when set
 	Demo       bool   // serve an in-process mock provider, no keys or network needed
 	Logger     *slog.Logger
+	Version    string // service.version of exported spans
 }
 
 // App is a configured, not yet listening, gateway.
@@ -65,6 +66,7 @@ type App struct {
 	auth     *auth.Authenticator
 	verifier *oidc.Verifier // nil without auth.oidc
 	recorder *usage.Recorder
+	tracing  *telemetry.Tracing
 	sealer   *secret.Sealer // nil without auth.credentials_key
 
 	configPath     string     // the file to reload; empty when configured from the environment
@@ -98,6 +100,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.Demo && src == nil && cfg.Store.Path == config.DefaultStorePath {
 		cfg.Store.Path = ":memory:" // a demo leaves nothing behind
 	}
+	if a.tracing, err = telemetry.NewTracing(ctx, cfg.Telemetry, opts.Version); err != nil {
+		a.closeMock()
+		return nil, err
+	}
 	if err := a.openIdentity(ctx, cfg, opts.Demo); err != nil {
 		a.closeMock()
 		return nil, err
@@ -120,7 +126,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
-		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}))
+		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
+		gateway.WithTracer(a.tracing))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
@@ -137,7 +144,7 @@ func (a *App) compile(ctx context.Context, cfg *config.Config, src *config.Sourc
 	if err := a.resolveCredentials(ctx, cfg); err != nil {
 		return nil, err
 	}
-	return router.Compile(cfg, src, Registry())
+	return router.Compile(cfg, src, Registry(), router.WithProviderTransport(a.tracing.Transport))
 }
 
 // loadConfig reads the named file, else ./sluice.yaml when present, else builds a config from
@@ -210,6 +217,9 @@ func (a *App) Run(ctx context.Context) error {
 	err := a.srv.Serve(ctx, a.ln)
 	stopRecorder()
 	<-recDone
+	if terr := a.tracing.Shutdown(context.WithoutCancel(ctx)); terr != nil {
+		a.log.Warn("exporting the last spans failed", "err", terr)
+	}
 	a.log.Info("stopped")
 	return err
 }

@@ -22,6 +22,7 @@ type Config struct {
 	Auth      Auth                `yaml:"auth"`
 	Store     Store               `yaml:"store"`
 	Pricing   Pricing             `yaml:"pricing"`
+	Telemetry Telemetry           `yaml:"telemetry"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.

@@ -126,6 +126,7 @@ func (c *Config) Validate(src *Source) Problems {
 			ps.Add(src, "pricing."+path, "%s", msg)
 		}
 	}
+	c.Telemetry.validate(src, &ps)
 	if c.Routing.CooldownFailures < 1 {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}

@@ -32,6 +32,7 @@ type Gateway struct {
 	snapshot atomic.Pointer[Snapshot]
 	auth     Authenticator
 	recorder Recorder // nil: no request log
+	tracer   Tracer   // nil: no spans, no trace ids
 	log      *slog.Logger
 }
 
@@ -155,7 +156,7 @@ func (g *Gateway) handle(h handlerFunc) http.Handler { return g.handleWith(h, wr
 
 // handleWith is handle with another error shape, for endpoints that speak another API.
 func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *api.Error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", newRequestID())
 		err := h(w, r)
 		if err == nil {
@@ -171,6 +172,10 @@ func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *ap
 		}
 		render(w, e)
 	})
+	if g.tracer != nil {
+		return g.tracer.Middleware(handler)
+	}
+	return handler
 }
 
 func writeError(w http.ResponseWriter, e *api.Error) {

@@ -112,5 +112,8 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 		}
 		rec.CostMicroUSD, _ = g.cost(c)
 	}
+	if g.tracer != nil {
+		g.tracer.Finish(r.Context(), &rec)
+	}
 	g.recorder.Record(rec)
 }
