@@ -99,6 +99,9 @@ func (g *Gateway) authenticated(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
+		if st := stateOf(r); st != nil {
+			st.p = p
+		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
 }
@@ -158,7 +161,9 @@ func (g *Gateway) handle(h handlerFunc) http.Handler { return g.handleWith(h, wr
 func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *api.Error)) http.Handler {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", newRequestID())
+		r, st := g.withState(r)
 		err := h(w, r)
+		g.recordUnlogged(w, r, st, err)
 		if err == nil {
 			return
 		}

@@ -76,6 +76,9 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 	if g.recorder == nil || c == nil {
 		return
 	}
+	if st := stateOf(r); st != nil {
+		st.logged = true
+	}
 	p := principal(r)
 	rec := store.RequestLog{
 		ID: w.Header().Get("X-Request-Id"), At: c.start, KeyID: p.KeyID, UserID: p.UserID, TeamID: p.TeamID,
