@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 
@@ -67,6 +68,7 @@ type App struct {
 	verifier *oidc.Verifier // nil without auth.oidc
 	recorder *usage.Recorder
 	tracing  *telemetry.Tracing
+	metrics  *telemetry.Metrics
 	sealer   *secret.Sealer // nil without auth.credentials_key
 
 	configPath     string     // the file to reload; empty when configured from the environment
@@ -108,16 +110,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.closeMock()
 		return nil, err
 	}
+	// The queue holds ~3 s of records at 5,000 req/s should the store stall; beyond that
+	// records are dropped and counted, never waited for.
+	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
+	metrics := telemetry.New(a.recorder)
+	a.metrics = metrics
 	table, err := a.compile(ctx, cfg, src, nil)
 	if err != nil {
 		a.closeMock()
 		a.store.Close()
 		return nil, err
 	}
-	// The queue holds ~3 s of records at 5,000 req/s should the store stall; beyond that
-	// records are dropped and counted, never waited for.
-	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
-	metrics := telemetry.New(a.recorder)
 	prices, err := priceCatalog(cfg.Pricing)
 	if err != nil {
 		a.closeMock()
@@ -127,7 +130,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
-		gateway.WithTracer(a.tracing))
+		gateway.WithTracer(telemetry.Instrumentation{Metrics: metrics, Tracing: a.tracing}))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged})
@@ -144,7 +147,7 @@ func (a *App) compile(ctx context.Context, cfg *config.Config, src *config.Sourc
 	if err := a.resolveCredentials(ctx, cfg); err != nil {
 		return nil, err
 	}
-	return router.Compile(cfg, src, Registry(), router.WithProviderTransport(a.tracing.Transport))
+	return router.Compile(cfg, src, Registry(), router.WithProviderTransport(a.upstreamTransport))
 }
 
 // loadConfig reads the named file, else ./sluice.yaml when present, else builds a config from
@@ -257,4 +260,10 @@ func (a *App) closeMock() {
 		}
 		a.mock = nil
 	}
+}
+
+// upstreamTransport instruments one provider account's transport: a span per attempt
+// (when tracing), then a count by status code.
+func (a *App) upstreamTransport(provider, format string, rt http.RoundTripper) http.RoundTripper {
+	return a.tracing.Transport(provider, format, a.metrics.Transport(provider, format, rt))
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -126,6 +127,22 @@ func TestAnalyticsAPI(t *testing.T) {
 	data = out["data"].([]any)
 	if len(data) != 2 || data[0].(map[string]any)["model"] != "fast" || data[0].(map[string]any)["requests"] != 3.0 {
 		t.Errorf("latency per model = %v, want fast (3 requests) and mock/gpt-4o-mini", data)
+	}
+	resp, err := http.Get(g.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`sluice_upstream_responses_total{provider="mock",status="200"} 3`,
+		`sluice_upstream_responses_total{provider="mock",status="400"} 1`,
+		`sluice_requests_in_flight 0`,
+		`sluice_request_log_queue_depth 0`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	if status, out := adminCall(t, g, clientKey, "GET", "/admin/v1/analytics/usage?group_by=password", nil); status != 400 ||
 		!strings.Contains(out["error"].(map[string]any)["message"].(string), "dimension") {

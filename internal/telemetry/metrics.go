@@ -25,6 +25,7 @@ type Metrics struct {
 	tokens    *prometheus.CounterVec
 	cost      *prometheus.CounterVec
 	fallbacks *prometheus.CounterVec
+	extra     extra
 }
 
 // latencyBuckets span a cached answer (ms) to a long generation (minutes).
@@ -48,6 +49,7 @@ func New(rec *usage.Recorder) *Metrics {
 		Help: "Requests served after a failed attempt."}, []string{"provider", "route"})
 	m.reg.MustRegister(m.requests, m.latency, m.ttft, m.tokens, m.cost, m.fallbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registerExtra(rec)
 	if rec != nil {
 		stat := func(name, help string, f func(usage.Stats) uint64) {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
@@ -91,6 +93,7 @@ func (m *Metrics) Observe(r *store.RequestLog) {
 	if r.Fallback {
 		m.fallbacks.WithLabelValues(provider, route).Inc()
 	}
+	m.observeExtra(r, provider, route)
 }
 
 // routeLabel keeps label values bounded: configured model names are, but provider/model
