@@ -3,6 +3,8 @@ package sqlcore
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +20,9 @@ type AnalyticsDialect struct {
 	// MetaTag returns an expression for a client metadata tag's text, NULL when absent;
 	// tag has passed store.ValidMetadataTag.
 	MetaTag func(tag string) string
+	// PercentileDisc says the database has percentile_disc; without it percentiles are
+	// computed in Go from one bounded scan.
+	PercentileDisc bool
 }
 
 // SQLiteAnalytics works on at as Unix microseconds and metadata as JSON text.
@@ -39,7 +44,8 @@ var PostgresAnalytics = AnalyticsDialect{
 	Bucket: func(unit string) string {
 		return "date_trunc('" + unit + "', at, 'UTC')"
 	},
-	MetaTag: func(tag string) string { return "(metadata ->> '" + tag + "')" },
+	MetaTag:        func(tag string) string { return "(metadata ->> '" + tag + "')" },
+	PercentileDisc: true,
 }
 
 // logWhere adds f's conditions to l.
@@ -192,18 +198,15 @@ func (n nullInt) Scan(v any) error {
 // percentiles are the ranks RequestLogLatency reports.
 var percentiles = [3]float64{0.5, 0.9, 0.99}
 
-// percentileSQL returns, per model, the count and the nearest-rank 50th, 90th and 99th
-// percentiles of col over the rows l matches. Window functions number each model's rows in
-// col order; the smallest value whose rank reaches p*n is the percentile. Both databases
-// run it as one sort per model, with no rows sent to the gateway.
+// percentileSQL returns, per model, the count and the 50th, 90th and 99th percentiles
+// (percentile_disc: nearest rank) of col over the rows l matches.
 func percentileSQL(col string, l listQuery) string {
 	var b strings.Builder
-	b.WriteString("SELECT model, MAX(n)")
+	b.WriteString("SELECT model, COUNT(*)")
 	for _, p := range percentiles {
-		fmt.Fprintf(&b, ", MIN(CASE WHEN rn >= %g * n THEN v END)", p)
+		fmt.Fprintf(&b, ", percentile_disc(%g) WITHIN GROUP (ORDER BY %s)", p, col)
 	}
-	b.WriteString(" FROM (SELECT model, " + col + " AS v, ROW_NUMBER() OVER (PARTITION BY model ORDER BY " + col +
-		") AS rn, COUNT(*) OVER (PARTITION BY model) AS n FROM request_logs" + l.whereSQL() + ") ranked GROUP BY model ORDER BY model")
+	b.WriteString(" FROM request_logs" + l.whereSQL() + " GROUP BY model ORDER BY model")
 	return b.String()
 }
 
@@ -224,6 +227,10 @@ func (c *Core) RequestLogLatency(ctx context.Context, f store.RequestLogFilter) 
 		var p pct
 		err := r.Scan(&p.model, &p.n, nullInt{&p.p50}, nullInt{&p.p90}, nullInt{&p.p99})
 		return p, err
+	}
+	if !c.d.Analytics.PercentileDisc {
+		out, err := c.scanPercentiles(ctx, f)
+		return out, c.wrap("request log latency", "", err)
 	}
 	var l listQuery
 	c.logWhere(&l, f)
@@ -250,4 +257,69 @@ func (c *Core) RequestLogLatency(ctx context.Context, f store.RequestLogFilter) 
 		}
 	}
 	return out, nil
+}
+
+// maxPercentileRows bounds the scan behind scanPercentiles: two int64 per row, so 5M rows
+// hold at most 80 MB while sorting.
+const maxPercentileRows = 5_000_000
+
+// scanPercentiles reads each matching row's model, latency and time to first token in one
+// pass and computes nearest-rank percentiles in Go: SQLite's window functions sort far
+// slower than Go's slices.Sort. A range over maxPercentileRows is refused, not sampled.
+func (c *Core) scanPercentiles(ctx context.Context, f store.RequestLogFilter) ([]store.ModelLatency, error) {
+	var l listQuery
+	c.logWhere(&l, f)
+	rows, err := c.db.Query(ctx, "SELECT model, latency_ms, ttft_ms FROM request_logs"+l.whereSQL(), l.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type samples struct{ lat, ttft []int64 }
+	byModel := map[string]*samples{}
+	var model string
+	var lat, ttft int64
+	n := 0
+	for rows.Next() {
+		if n++; n > maxPercentileRows {
+			return nil, fmt.Errorf("%w: more than %d request logs in range; narrow it", store.ErrInvalid, maxPercentileRows)
+		}
+		if err := rows.Scan(&model, &lat, &ttft); err != nil {
+			return nil, err
+		}
+		s := byModel[model]
+		if s == nil {
+			s = &samples{}
+			byModel[model] = s
+		}
+		s.lat = append(s.lat, lat)
+		if ttft > 0 {
+			s.ttft = append(s.ttft, ttft)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.ModelLatency, 0, len(byModel))
+	for m, s := range byModel {
+		ml := store.ModelLatency{Model: m, Requests: int64(len(s.lat)), Streams: int64(len(s.ttft))}
+		ml.LatencyP50, ml.LatencyP90, ml.LatencyP99 = nearestRanks(s.lat)
+		ml.TTFTP50, ml.TTFTP90, ml.TTFTP99 = nearestRanks(s.ttft)
+		out = append(out, ml)
+	}
+	slices.SortFunc(out, func(a, b store.ModelLatency) int { return strings.Compare(a.Model, b.Model) })
+	return out, nil
+}
+
+// nearestRanks sorts v and returns its 50th, 90th and 99th percentiles by nearest rank:
+// the smallest value with at least p of the values at or below it, as percentile_disc.
+func nearestRanks(v []int64) (p50, p90, p99 int64) {
+	if len(v) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(v)
+	at := func(p float64) int64 {
+		i := int(math.Ceil(p*float64(len(v)))) - 1
+		return v[max(0, min(i, len(v)-1))]
+	}
+	return at(percentiles[0]), at(percentiles[1]), at(percentiles[2])
 }
