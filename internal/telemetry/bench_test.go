@@ -35,3 +35,27 @@ func BenchmarkRequestHooks(b *testing.B) {
 		h.ServeHTTP(w, req)
 	}
 }
+
+// BenchmarkRequestHooksNoTraceparent is BenchmarkRequestHooks for the common case of a
+// request that carries no trace.
+func BenchmarkRequestHooksNoTraceparent(b *testing.B) {
+	tr, err := NewTracing(context.Background(), config.Telemetry{}, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := New(nil)
+	in := Instrumentation{Metrics: m, Tracing: tr}
+	rec := store.RequestLog{ID: "req_1", Model: "fast", Provider: "openai", Route: "fast", Status: 200,
+		LatencyMs: 120, PromptTokens: 10, CompletionTokens: 5, CostMicroUSD: 10}
+	h := in.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := rec
+		in.Finish(r.Context(), &r2)
+		m.Observe(&r2)
+	}))
+	req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}

@@ -133,6 +133,9 @@ func (t *Tracing) Middleware(h http.Handler) http.Handler {
 		ctx := r.Context()
 		if r.Header.Get("Traceparent") != "" {
 			ctx = t.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+		} else if t.sdk == nil {
+			h.ServeHTTP(w, r) // no exporter and no trace to join: nothing to record
+			return
 		}
 		ctx, span := t.tracer.Start(ctx, r.Pattern, trace.WithSpanKind(trace.SpanKindServer))
 		defer span.End()
