@@ -54,6 +54,7 @@ func main() {
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	var opts app.Options
+	opts.Version = version
 	fs.StringVar(&opts.ConfigPath, "config", os.Getenv("SLUICE_CONFIG"), "configuration file (default ./sluice.yaml if present, else providers from environment variables)")
 	fs.StringVar(&opts.Listen, "listen", "", "listen address, overrides server.listen (default :8080)")
 	fs.BoolVar(&opts.Demo, "demo", false, "serve a built-in mock provider: works with no keys and no network")

@@ -56,7 +56,10 @@ func viewLog(l store.RequestLog) logView {
 func logFilter(r *http.Request, p *auth.Principal) (store.RequestLogFilter, error) {
 	q := r.URL.Query()
 	f := store.RequestLogFilter{KeyID: q.Get("key_id"), TeamID: q.Get("team_id"), Model: q.Get("model"),
-		Provider: q.Get("provider"), ErrorType: q.Get("error_type")}
+		Provider: q.Get("provider"), ErrorType: q.Get("error_type"), UserID: q.Get("user_id")}
+	if err := metadataFilter(q, &f); err != nil {
+		return f, err
+	}
 	if s := q.Get("status"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 
@@ -52,6 +53,7 @@ type Options struct {
 	Listen     string // overrides server.listen when set
 	Demo       bool   // serve an in-process mock provider, no keys or network needed
 	Logger     *slog.Logger
+	Version    string // service.version of exported spans
 }
 
 // App is a configured, not yet listening, gateway.
@@ -68,6 +70,8 @@ type App struct {
 	auth     *auth.Authenticator
 	verifier *oidc.Verifier // nil without auth.oidc
 	recorder *usage.Recorder
+	tracing  *telemetry.Tracing
+	metrics  *telemetry.Metrics
 	sealer   *secret.Sealer // nil without auth.credentials_key
 	budgets  *budget.Ledger
 
@@ -104,20 +108,25 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.Demo && src == nil && cfg.Store.Path == config.DefaultStorePath {
 		cfg.Store.Path = ":memory:" // a demo leaves nothing behind
 	}
-	if err := a.openIdentity(ctx, cfg, opts.Demo); err != nil {
+	if a.tracing, err = telemetry.NewTracing(ctx, cfg.Telemetry, opts.Version); err != nil {
 		a.closeMock()
 		return nil, err
 	}
-	table, err := a.compile(ctx, cfg, src, nil)
-	if err != nil {
+	if err := a.openIdentity(ctx, cfg, opts.Demo); err != nil {
 		a.closeMock()
-		a.store.Close()
 		return nil, err
 	}
 	// The queue holds ~3 s of records at 5,000 req/s should the store stall; beyond that
 	// records are dropped and counted, never waited for.
 	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
 	metrics := telemetry.New(a.recorder)
+	a.metrics = metrics
+	table, err := a.compile(ctx, cfg, src, nil)
+	if err != nil {
+		a.closeMock()
+		a.store.Close()
+		return nil, err
+	}
 	if err := a.openBudgets(ctx, cfg); err != nil {
 		a.closeMock()
 		a.store.Close()
@@ -153,7 +162,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Guardrails: guards}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
 		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter),
-		a.responsesOption(cfg))
+		a.responsesOption(cfg),
+		gateway.WithTracer(telemetry.Instrumentation{Metrics: metrics, Tracing: a.tracing}))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
@@ -172,7 +182,7 @@ func (a *App) compile(ctx context.Context, cfg *config.Config, src *config.Sourc
 	if err := a.resolveCredentials(ctx, cfg); err != nil {
 		return nil, err
 	}
-	return router.Compile(cfg, src, Registry())
+	return router.Compile(cfg, src, Registry(), router.WithProviderTransport(a.upstreamTransport))
 }
 
 // loadConfig reads the named file, else ./sluice.yaml when present, else builds a config from
@@ -250,6 +260,9 @@ func (a *App) Run(ctx context.Context) error {
 	stopRecorder()
 	<-recDone
 	<-budgetDone
+	if terr := a.tracing.Shutdown(context.WithoutCancel(ctx)); terr != nil {
+		a.log.Warn("exporting the last spans failed", "err", terr)
+	}
 	a.log.Info("stopped")
 	return err
 }
@@ -287,4 +300,10 @@ func (a *App) closeMock() {
 		}
 		a.mock = nil
 	}
+}
+
+// upstreamTransport instruments one provider account's transport: a span per attempt
+// (when tracing), then a count by status code.
+func (a *App) upstreamTransport(provider, format string, rt http.RoundTripper) http.RoundTripper {
+	return a.tracing.Transport(provider, format, a.metrics.Transport(provider, format, rt))
 }

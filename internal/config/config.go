@@ -29,6 +29,7 @@ type Config struct {
 	Responses  Responses  `yaml:"responses"`
 	// Guardrails is content policy on input and output (guardrails.go).
 	Guardrails Guardrails `yaml:"guardrails"`
+	Telemetry  Telemetry  `yaml:"telemetry"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.

@@ -133,6 +133,7 @@ func (c *Config) Validate(src *Source) Problems {
 		ps.Add(src, "routing", "quota_wait and quota_max_waiters must not be negative")
 	}
 	c.Guardrails.validate(src, &ps)
+	c.Telemetry.validate(src, &ps)
 	if c.Routing.CooldownFailures < 1 {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}

@@ -25,6 +25,7 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 	if c.meta, err = metadata(r); err != nil {
 		return err
 	}
+	c.meta = withUser(c.meta, req.User)
 	route, ctx, cancel, err := g.prepareChat(w, r, snap.Routes, &req)
 	if err != nil {
 		return err

@@ -42,6 +42,7 @@ type Gateway struct {
 	recorder Recorder           // nil: no request log
 	limiter  *ratelimit.Limiter // nil: no rate limits
 	stored   responseKeeper
+	tracer   Tracer // nil: no spans, no trace ids
 	log      *slog.Logger
 
 	cache *cache.Cache // nil: no response cache
@@ -116,6 +117,9 @@ func (g *Gateway) authenticated(h handlerFunc) handlerFunc {
 		if err != nil {
 			return err
 		}
+		if st := stateOf(r); st != nil {
+			st.p = p
+		}
 		return h(w, r.WithContext(withQuotaPriority(context.WithValue(r.Context(), principalKey{}, p), p)))
 	}
 }
@@ -173,9 +177,11 @@ func (g *Gateway) handle(h handlerFunc) http.Handler { return g.handleWith(h, wr
 
 // handleWith is handle with another error shape, for endpoints that speak another API.
 func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *api.Error)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", newRequestID())
+		r, st := g.withState(r)
 		err := h(w, r)
+		g.recordUnlogged(w, r, st, err)
 		if err == nil {
 			return
 		}
@@ -189,6 +195,10 @@ func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *ap
 		}
 		render(w, e)
 	})
+	if g.tracer != nil {
+		return g.tracer.Middleware(handler)
+	}
+	return handler
 }
 
 func writeError(w http.ResponseWriter, e *api.Error) {

@@ -84,6 +84,9 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 	if g.recorder == nil || c == nil {
 		return
 	}
+	if st := stateOf(r); st != nil {
+		st.logged = true
+	}
 	p := principal(r)
 	rec := store.RequestLog{
 		ID: w.Header().Get("X-Request-Id"), At: c.start, KeyID: p.KeyID, UserID: p.UserID, TeamID: p.TeamID,
@@ -122,5 +125,8 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 		rec.CostMicroUSD, _ = g.cost(c)
 	}
 	c.cache.record(&rec)
+	if g.tracer != nil {
+		g.tracer.Finish(r.Context(), &rec)
+	}
 	g.recorder.Record(rec)
 }

@@ -152,7 +152,7 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 		Headers:  headers,
 		Timeout:  p.Timeout,
 		Adapter:  adapter,
-		Client:   &http.Client{Transport: o.transport(p)},
+		Client:   &http.Client{Transport: o.transport(name, typ, p)},
 		Settings: provider.Settings{
 			APIVersion:         p.APIVersion,
 			AzureADToken:       p.AzureADToken,
@@ -175,7 +175,8 @@ func (a *account) target(model string, weight int) *provider.Target {
 type Option func(*options)
 
 type options struct {
-	wrap func(http.RoundTripper) http.RoundTripper
+	wrap  func(http.RoundTripper) http.RoundTripper
+	named func(provider, format string, rt http.RoundTripper) http.RoundTripper
 }
 
 // WithTransport replaces or wraps each provider's transport: tracing, recording, or an
@@ -184,11 +185,21 @@ func WithTransport(wrap func(http.RoundTripper) http.RoundTripper) Option {
 	return func(o *options) { o.wrap = wrap }
 }
 
-func (o options) transport(p config.Provider) http.RoundTripper {
+// WithProviderTransport wraps each provider account's transport, told the account's name
+// and wire format (tracing labels spans with them). It applies after WithTransport.
+func WithProviderTransport(wrap func(provider, format string, rt http.RoundTripper) http.RoundTripper) Option {
+	return func(o *options) { o.named = wrap }
+}
+
+func (o options) transport(name, format string, p config.Provider) http.RoundTripper {
+	var rt http.RoundTripper = newTransport(p)
 	if o.wrap != nil {
-		return o.wrap(newTransport(p))
+		rt = o.wrap(rt)
 	}
-	return newTransport(p)
+	if o.named != nil {
+		rt = o.named(name, format, rt)
+	}
+	return rt
 }
 
 // newTransport gives each provider account its own keep-alive pool, sized so that bursts

@@ -74,6 +74,9 @@ type RequestLogFilter struct {
 	Provider  string
 	Status    int
 	ErrorType string
+	UserID    string
+	// Metadata matches logs whose client tags include every one of these tag=value pairs.
+	Metadata map[string]string
 }
 
 // Store persists identity and governance data. Every method is safe for concurrent use.
@@ -156,6 +159,12 @@ type Store interface {
 	// DeleteRequestLogsBefore removes logs with At before t (retention) and returns how
 	// many it removed. It does not bump Version.
 	DeleteRequestLogsBefore(ctx context.Context, t time.Time) (int64, error)
+	// AnalyzeRequestLogs aggregates request logs: usage, cost and errors by dimensions and
+	// time bucket, top N.
+	AnalyzeRequestLogs(ctx context.Context, q AnalyticsQuery) ([]AnalyticsRow, error)
+	// RequestLogLatency returns latency and time-to-first-token percentiles per requested
+	// model over the logs f matches.
+	RequestLogLatency(ctx context.Context, f RequestLogFilter) ([]ModelLatency, error)
 
 	// AddBudgetSpend adds each delta (zero reads) to its (budget, period) total, creating
 	// the row when missing, all in one transaction, and returns the totals after it in the

@@ -26,6 +26,7 @@ type Metrics struct {
 	cost      *prometheus.CounterVec
 	fallbacks *prometheus.CounterVec
 	guards    *prometheus.CounterVec
+	extra     extra
 }
 
 // latencyBuckets span a cached answer (ms) to a long generation (minutes).
@@ -51,6 +52,7 @@ func New(rec *usage.Recorder) *Metrics {
 		Help: "Guardrail rules that fired, by rule, action (block, redact, flag) and stage (input, output)."}, []string{"rule", "action", "stage"})
 	m.reg.MustRegister(m.requests, m.latency, m.ttft, m.tokens, m.cost, m.fallbacks, m.guards,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registerExtra(rec)
 	if rec != nil {
 		stat := func(name, help string, f func(usage.Stats) uint64) {
 			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
@@ -98,6 +100,7 @@ func (m *Metrics) Observe(r *store.RequestLog) {
 	for _, v := range r.Guardrails {
 		m.guards.WithLabelValues(v.Rule, v.Action, v.Stage).Add(float64(v.Count))
 	}
+	m.observeExtra(r, provider, route)
 }
 
 // routeLabel keeps label values bounded: configured model names are, but provider/model

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -49,5 +50,37 @@ func TestObserveCountsRequestsTokensAndCost(t *testing.T) {
 	}
 	if strings.Contains(out, "made-up-model") {
 		t.Errorf("a client-chosen model name became a label value")
+	}
+}
+
+func TestErrorsUpstreamStatusesCacheAndInFlight(t *testing.T) {
+	m := New(nil)
+	m.Observe(&store.RequestLog{Provider: "openai", Route: "fast", Status: 429, ErrorCode: "rate_limited", CacheResult: "miss"})
+	m.Observe(&store.RequestLog{Provider: "openai", Route: "fast", Status: 200, CacheResult: "hit"})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer up.Close()
+	client := &http.Client{Transport: m.Transport("openai", "openai", http.DefaultTransport)}
+	resp, err := client.Get(up.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var during string
+	h := m.InFlight(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { during = scrape(t, m) }))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/v1/chat/completions", nil))
+	if !strings.Contains(during, "sluice_requests_in_flight 1") {
+		t.Errorf("in-flight gauge during a request: want 1")
+	}
+	out := scrape(t, m)
+	for _, want := range []string{
+		`sluice_errors_total{code="rate_limited",provider="openai",route="fast"} 1`,
+		`sluice_upstream_responses_total{provider="openai",status="503"} 1`,
+		`sluice_cache_requests_total{result="hit"} 1`,
+		`sluice_cache_requests_total{result="miss"} 1`,
+		`sluice_requests_in_flight 0`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q", want)
+		}
 	}
 }

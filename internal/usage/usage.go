@@ -111,6 +111,9 @@ func (r *Recorder) Record(rec store.RequestLog) bool {
 	}
 }
 
+// Depth is how many records wait for the writer.
+func (r *Recorder) Depth() int { return len(r.queue) }
+
 // Stats returns the counters. Each is read atomically; together they are not one instant.
 func (r *Recorder) Stats() Stats {
 	return Stats{

@@ -88,6 +88,7 @@ func dialect() sqlcore.Dialect {
 			applied_at timestamptz NOT NULL
 		)`,
 		Migrations: sub,
+		Analytics:  sqlcore.PostgresAnalytics,
 	}
 }
 

@@ -196,3 +196,8 @@ func connect(tb testing.TB, dsn string) *pgx.Conn {
 	tb.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+func BenchmarkAnalytics(b *testing.B) {
+	requirePostgres(b)
+	storetest.BenchAnalytics(b, func(b *testing.B) store.Store { return open(b, freshSchema(b)) })
+}

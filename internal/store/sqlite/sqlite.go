@@ -98,6 +98,7 @@ func dialect() sqlcore.Dialect {
 			applied_at INTEGER NOT NULL
 		) STRICT`,
 		Migrations: sub,
+		Analytics:  sqlcore.SQLiteAnalytics,
 	}
 }
 

@@ -93,3 +93,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("sqlite.Open(newer schema) error = %v, want ErrSchemaTooNew", err)
 	}
 }
+
+func BenchmarkAnalytics(b *testing.B) {
+	storetest.BenchAnalytics(b, func(b *testing.B) store.Store { return open(b, tempPath(b)) })
+}

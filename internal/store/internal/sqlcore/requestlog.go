@@ -135,23 +135,7 @@ func (c *Core) ListRequestLogs(ctx context.Context, f store.RequestLogFilter, op
 		return p, c.wrap("list request logs", opts.After, err)
 	}
 	l := listQuery{cols: requestLogCols, from: "FROM request_logs"}
-	for _, eq := range []struct{ col, v string }{
-		{"key_id", f.KeyID}, {"team_id", f.TeamID}, {"model", f.Model}, {"provider", f.Provider},
-		{"error_type", f.ErrorType},
-	} {
-		if eq.v != "" {
-			l.filter(eq.col+" = ?", eq.v)
-		}
-	}
-	if f.Status != 0 {
-		l.filter("status = ?", f.Status)
-	}
-	if !f.Since.IsZero() {
-		l.filter("at >= ?", c.d.Time(normTime(f.Since)))
-	}
-	if !f.Until.IsZero() {
-		l.filter("at < ?", c.d.Time(normTime(f.Until)))
-	}
+	c.logWhere(&l, f)
 	if opts.After != "" {
 		at, id, err := parseLogCursor(opts.After)
 		if err != nil {

@@ -50,6 +50,8 @@ type Dialect struct {
 	MigrationsTable string
 	// Migrations holds NNNN_name.sql files at its root.
 	Migrations fs.FS
+	// Analytics holds the aggregate queries' differences.
+	Analytics AnalyticsDialect
 }
 
 // Core implements store.Store, apart from Close, over a DB and a Dialect.
