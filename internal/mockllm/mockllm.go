@@ -37,7 +37,7 @@ type Server struct {
 	closing  sync.Once
 	rec      recorder
 
-	received, completed, canceled, inFlight atomic.Int64
+	received, completed, canceled, inFlight, written atomic.Int64
 }
 
 // Stats are counters over the requests the server has received, /healthz excepted.
@@ -46,6 +46,9 @@ type Stats struct {
 	Completed int64 // requests whose handler finished, including injected errors and faults
 	Canceled  int64 // requests whose client went away (or whose context ended) before the handler finished
 	InFlight  int64 // requests being handled now
+	// BytesWritten counts response body bytes handed to net/http, so a test can see how far a
+	// stream got while its reader was not reading.
+	BytesWritten int64
 }
 
 // RecordedRequest is a request as the server received it.
@@ -75,6 +78,8 @@ func (s *Server) Stats() Stats {
 		Completed: s.completed.Load(),
 		Canceled:  s.canceled.Load(),
 		InFlight:  s.inFlight.Load(),
+
+		BytesWritten: s.written.Load(),
 	}
 }
 
@@ -111,14 +116,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.completed.Add(1)
 		}
 	}()
-	err = s.serve(w, r)
-	if err != nil && !isCanceled(err) && !errors.Is(err, errAbort) {
+	err = s.serve(&countingWriter{ResponseWriter: w, n: &s.written}, r)
+	if err != nil && !isCanceled(err) && !errors.Is(err, errAbort) && !errors.Is(err, errReset) {
 		s.log.Warn("mockllm: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if errors.Is(err, errAbort) || errors.Is(err, errReleased) {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// countingWriter counts the body bytes written; Unwrap keeps http.ResponseController's
+// Flush and Hijack working through it.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n.Add(int64(n))
+	return n, err
+}
+
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func isCanceled(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
