@@ -124,7 +124,7 @@ var schemas = map[string]any{
 		"route": str(), "attempts": integer(), "fallback": map[string]any{"type": "boolean"}, "status": integer(),
 		"error_type": str(), "error_code": str(), "prompt_tokens": integer(), "completion_tokens": integer(),
 		"cached_tokens": integer(), "cache_creation_tokens": integer(), "reasoning_tokens": integer(),
-		"cost_micro_usd": integer(), "latency_ms": integer(), "ttft_ms": integer(), "stream": map[string]any{"type": "boolean"},
+		"tokens_estimated": map[string]any{"type": "boolean"}, "cost_micro_usd": integer(), "latency_ms": integer(), "ttft_ms": integer(), "stream": map[string]any{"type": "boolean"},
 		"metadata": strMap()}),
 	"IssuedKey": object([]string{"key", "api_key"}, map[string]any{"key": str(), "api_key": ref("APIKey")}),
 	"AuditEvent": object([]string{"id", "at", "actor", "action"}, map[string]any{"id": str(), "at": timeT(), "actor": str(),

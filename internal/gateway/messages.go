@@ -34,7 +34,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 	if err != nil {
 		return err
 	}
-	c.stream = req.Stream
+	c.stream, c.req = req.Stream, req
 	route, ctx, cancel, err := g.prepareChat(w, r, snap.Routes, req)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 	if err != nil {
 		return err
 	}
-	c.usage = resp.Usage
+	c.usage, c.resp = resp.Usage, resp
 	g.setCostHeader(w, c)
 	msg, err := anthropic.FromChatResponse(resp)
 	if err != nil {

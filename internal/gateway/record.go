@@ -36,6 +36,13 @@ type call struct {
 	ttft   time.Duration
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
+
+	// For estimating usage the provider did not report (estimate.go).
+	req       *api.ChatRequest
+	resp      *api.ChatResponse // a non-streaming answer
+	answered  bool              // a stream delivered at least one chunk
+	text      streamedText
+	estimated bool
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.
@@ -91,6 +98,8 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 	if err == nil {
 		err = c.err
 	}
+	estimateUsage(w, c)
+	rec.TokensEstimated = c.estimated
 	switch {
 	case err == nil:
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
