@@ -79,7 +79,6 @@ func (s *streamedText) release() {
 // estimateUsage fills in the call's usage when a provider answered without reporting any.
 // Nothing is estimated for a request no provider answered: nothing was generated.
 func estimateUsage(w http.ResponseWriter, c *call) {
-	defer c.text.release()
 	if c.usage != nil || c.req == nil || (c.resp == nil && !c.answered) {
 		return
 	}

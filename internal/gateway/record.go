@@ -80,6 +80,9 @@ func (g *Gateway) setCostHeader(w http.ResponseWriter, c *call) {
 
 // record hands the call's log record to the recorder; it never blocks the request.
 func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err error) {
+	if c != nil {
+		defer c.text.release()
+	}
 	if g.recorder == nil || c == nil {
 		return
 	}
