@@ -134,6 +134,11 @@ func (s *Server) gmStream(ctx context.Context, w http.ResponseWriter, r *http.Re
 		last := k == len(steps)
 		switch f := b.faultAt(k, last); f {
 		case faultNone:
+		case faultError:
+			st.event(gmErrorBody{Error: gmError{Code: http.StatusInternalServerError, Message: gmInternalMessage, Status: "INTERNAL"}})
+			st.close()
+			st.flush()
+			return st.err
 		default:
 			malformed := []byte(`data: {"candidates":[{"content":{"role":"model","parts":[{"text":"tru` + "\r\n\r\n")
 			if !st.sse {
@@ -142,11 +147,6 @@ func (s *Server) gmStream(ctx context.Context, w http.ResponseWriter, r *http.Re
 			if done, err := s.endStream(ctx, w, f, st, malformed); done {
 				return err
 			}
-		case faultError:
-			st.event(gmErrorBody{Error: gmError{Code: http.StatusInternalServerError, Message: gmInternalMessage, Status: "INTERNAL"}})
-			st.close()
-			st.flush()
-			return st.err
 		}
 		if last {
 			break
