@@ -150,14 +150,20 @@ func conformanceConfig(f conformanceFormat, mockURL, db string) string {
 	fmt.Fprintf(&b, "  up-hang: {%s, headers: {x-mock-hang: \"true\"}}\n", up)
 	fmt.Fprintf(&b, "  healthy: {type: openai, base_url: \"%s/v1\", api_key: %s}\n", mockURL, mockKey)
 	b.WriteString("models:\n")
-	const timeouts = "idle_timeout: 300ms, ttft_timeout: 300ms"
-	fmt.Fprintf(&b, "  - {name: m, max_attempts: 1, %s, targets: [{provider: up, model: %q}]}\n", timeouts, f.model)
+	// Short enough to keep the suite quick, long enough that a busy CI machine running -race
+	// never trips them on a healthy stream.
+	const timeouts = "idle_timeout: 1s, ttft_timeout: 1s"
+	fmt.Fprintf(&b, "  - {name: m, max_attempts: 1, idle_timeout: 1s, targets: [{provider: up, model: %q}]}\n", f.model)
 	// A long stream takes the mock a while to plan: no TTFT limit.
 	fmt.Fprintf(&b, "  - {name: m-long, max_attempts: 1, targets: [{provider: up, model: %q}]}\n", f.model)
 	for _, p := range []string{"refused", "429", "500", "hang"} {
-		fmt.Fprintf(&b, "  - {name: m-%s, max_attempts: 1, %s, targets: [{provider: up-%s, model: %q}]}\n", p, timeouts, p, f.model)
-		fmt.Fprintf(&b, "  - {name: m-%s-fb, max_attempts: 2, %s, targets: [{provider: up-%s, model: %q, priority: 1}, "+
-			"{provider: healthy, model: gpt-4o-mini, priority: 2}]}\n", p, timeouts, p, f.model)
+		limits := "" // only a hang needs the TTFT limit to end
+		if p == "hang" {
+			limits = ", " + timeouts
+		}
+		fmt.Fprintf(&b, "  - {name: m-%s, max_attempts: 1%s, targets: [{provider: up-%s, model: %q}]}\n", p, limits, p, f.model)
+		fmt.Fprintf(&b, "  - {name: m-%s-fb, max_attempts: 2%s, targets: [{provider: up-%s, model: %q, priority: 1}, "+
+			"{provider: healthy, model: gpt-4o-mini, priority: 2}]}\n", p, limits, p, f.model)
 	}
 	return b.String()
 }
