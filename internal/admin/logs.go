@@ -34,6 +34,7 @@ type logView struct {
 	CachedTokens        int64             `json:"cached_tokens"`
 	CacheCreationTokens int64             `json:"cache_creation_tokens"`
 	ReasoningTokens     int64             `json:"reasoning_tokens"`
+	TokensEstimated     bool              `json:"tokens_estimated"` // counted by Sluice: the provider reported none
 	CostMicroUSD        int64             `json:"cost_micro_usd"`
 	LatencyMs           int64             `json:"latency_ms"`
 	TTFTMs              int64             `json:"ttft_ms,omitzero"`
@@ -48,7 +49,7 @@ func viewLog(l store.RequestLog) logView {
 		Model: l.Model, Provider: l.Provider, UpstreamModel: l.UpstreamModel, Route: l.Route, Attempts: l.Attempts,
 		Fallback: l.Fallback, Status: l.Status, ErrorType: l.ErrorType, ErrorCode: l.ErrorCode,
 		PromptTokens: l.PromptTokens, CompletionTokens: l.CompletionTokens, CachedTokens: l.CachedTokens,
-		CacheCreationTokens: l.CacheCreationTokens, ReasoningTokens: l.ReasoningTokens, CostMicroUSD: l.CostMicroUSD,
+		CacheCreationTokens: l.CacheCreationTokens, ReasoningTokens: l.ReasoningTokens, TokensEstimated: l.TokensEstimated, CostMicroUSD: l.CostMicroUSD,
 		LatencyMs: l.LatencyMs, TTFTMs: l.TTFTMs, Stream: l.Stream, Metadata: l.Metadata, Guardrails: l.Guardrails}
 }
 
@@ -104,7 +105,8 @@ func (a *API) listLogs(r *http.Request, p *auth.Principal) (int, any, error) {
 }
 
 var logCSVHeader = []string{"id", "at", "key_id", "team_id", "model", "provider", "upstream_model", "route", "status",
-	"error_code", "prompt_tokens", "completion_tokens", "cached_tokens", "cost_micro_usd", "latency_ms", "ttft_ms", "stream"}
+	"error_code", "prompt_tokens", "completion_tokens", "cached_tokens", "cost_micro_usd", "latency_ms", "ttft_ms", "stream",
+	"tokens_estimated"}
 
 // exportLogs streams every matching record as JSON lines (default) or CSV (?format=csv).
 func (a *API) exportLogs(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +141,7 @@ func (a *API) exportLogs(w http.ResponseWriter, r *http.Request) {
 				_ = cw.Write([]string{l.ID, l.At.Format(time.RFC3339Nano), l.KeyID, l.TeamID, l.Model, l.Provider,
 					l.UpstreamModel, l.Route, strconv.Itoa(l.Status), l.ErrorCode, i(l.PromptTokens, 10),
 					i(l.CompletionTokens, 10), i(l.CachedTokens, 10), i(l.CostMicroUSD, 10), i(l.LatencyMs, 10),
-					i(l.TTFTMs, 10), strconv.FormatBool(l.Stream)})
+					i(l.TTFTMs, 10), strconv.FormatBool(l.Stream), strconv.FormatBool(l.TokensEstimated)})
 				continue
 			}
 			line, _ := jsonx.Marshal(viewLog(l))

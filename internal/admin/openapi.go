@@ -124,7 +124,7 @@ var schemas = map[string]any{
 		"route": str(), "attempts": integer(), "fallback": map[string]any{"type": "boolean"}, "status": integer(),
 		"error_type": str(), "error_code": str(), "prompt_tokens": integer(), "completion_tokens": integer(),
 		"cached_tokens": integer(), "cache_creation_tokens": integer(), "reasoning_tokens": integer(),
-		"cost_micro_usd": integer(), "latency_ms": integer(), "ttft_ms": integer(), "stream": map[string]any{"type": "boolean"},
+		"tokens_estimated": map[string]any{"type": "boolean"}, "cost_micro_usd": integer(), "latency_ms": integer(), "ttft_ms": integer(), "stream": map[string]any{"type": "boolean"},
 		"metadata": strMap(), "guardrails": map[string]any{"type": "array", "items": object(nil, map[string]any{
 			"rule": str(), "type": str(), "action": str(), "stage": str(), "count": integer()})}}),
 	"GuardrailPolicyList": object([]string{"data"}, map[string]any{"object": str(), "data": map[string]any{"type": "array",

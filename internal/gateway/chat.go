@@ -20,7 +20,7 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	overrideModel(r, &req.Model)
-	c := &call{start: start, model: req.Model, stream: req.Stream}
+	c := &call{start: start, model: req.Model, stream: req.Stream, req: &req}
 	defer func() { g.record(w, r, c, err) }()
 	if c.meta, err = metadata(r); err != nil {
 		return err
@@ -54,7 +54,7 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 	if err != nil {
 		return err
 	}
-	c.usage = resp.Usage
+	c.usage, c.resp = resp.Usage, resp
 	if err := g.outputGuardrails(ctx, w, resp, c); err != nil {
 		return err
 	}

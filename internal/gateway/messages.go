@@ -34,7 +34,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 	if err != nil {
 		return err
 	}
-	c.stream = req.Stream
+	c.stream, c.req = req.Stream, req
 	route, ctx, cancel, err := g.prepareChat(w, r, snap.Routes, req)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 	if err != nil {
 		return err
 	}
-	c.usage = resp.Usage
+	c.usage, c.resp = resp.Usage, resp
 	if err := g.outputGuardrails(ctx, w, resp, c); err != nil {
 		return err
 	}

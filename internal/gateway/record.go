@@ -44,6 +44,12 @@ type call struct {
 	ticket      ratelimit.Ticket
 	guard       *guardrail.Scanner // nil when no guardrail policy applies
 	guardWindow int
+	// For estimating usage the provider did not report (estimate.go).
+	req       *api.ChatRequest
+	resp      *api.ChatResponse // a non-streaming answer
+	answered  bool              // a stream delivered at least one chunk
+	text      streamedText
+	estimated bool
 }
 
 // maxMetadataBytes bounds the x-sluice-metadata header's JSON.
@@ -81,6 +87,9 @@ func (g *Gateway) setCostHeader(w http.ResponseWriter, c *call) {
 
 // record hands the call's log record to the recorder; it never blocks the request.
 func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err error) {
+	if c != nil {
+		defer c.text.release()
+	}
 	if g.recorder == nil || c == nil {
 		return
 	}
@@ -103,6 +112,8 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 	if err == nil {
 		err = c.err
 	}
+	estimateUsage(w, c)
+	rec.TokensEstimated = c.estimated
 	switch {
 	case err == nil:
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:

@@ -99,8 +99,10 @@ func startSSE(w http.ResponseWriter) *http.ResponseController {
 }
 
 // observe keeps what the log needs from a chunk: its usage, copied because the stream reuses
-// the chunk on its next read.
+// the chunk on its next read, and its text, in case the usage never comes.
 func (c *call) observe(chunk *api.ChatChunk) {
+	c.answered = true
+	c.text.addChunk(chunk)
 	if chunk.Usage != nil {
 		u := *chunk.Usage
 		c.usage = &u

@@ -40,6 +40,20 @@ func (st *anStream) end() {
 	}
 }
 
+func (st *anStream) write(b []byte) {
+	if st.err != nil {
+		return
+	}
+	if _, err := st.w.Write(b); err != nil {
+		st.err = fmt.Errorf("write event: %w: %w", errClientGone, err)
+	}
+}
+
+func (st *anStream) failed() error { return st.err }
+
+// anMalformedEvent is an event whose JSON is cut off.
+var anMalformedEvent = []byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"tru\n\n")
+
 func (st *anStream) flush() {
 	if st.err != nil {
 		return
@@ -162,14 +176,15 @@ type anPacer struct {
 // next is called before content delta number p.sent, or before message_delta when last is
 // true. It reports whether the stream has ended (by a fault or an error) and with what error.
 func (p *anPacer) next(last bool) (bool, error) {
-	switch p.b.faultAt(p.sent, last) {
-	case faultCut:
-		p.st.flush()
-		return true, errAbort
+	switch f := p.b.faultAt(p.sent, last); f {
 	case faultError:
 		p.st.event("error", `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`)
 		p.st.flush()
 		return true, p.st.err
+	default:
+		if done, err := p.s.endStream(p.ctx, p.st.w, f, p.st, anMalformedEvent); done {
+			return true, err
+		}
 	}
 	if !last && p.sent > 0 && p.b.TokenDelay > 0 {
 		p.st.flush()

@@ -109,6 +109,16 @@ func (st *brStream) write(b []byte) {
 	}
 }
 
+func (st *brStream) failed() error { return st.err }
+
+// corruptFrame is f's frame with one payload byte changed, so its message CRC no longer
+// matches: what a bit flip on a proxy's path looks like to the SDK's decoder.
+func (st *brStream) corruptFrame(f brFrame) []byte {
+	frame := append([]byte(nil), st.eventFrame(f)...)
+	frame[len(frame)-5] ^= 0x20 // the last payload byte, just before the 4-byte message CRC
+	return frame
+}
+
 func (st *brStream) flush() {
 	if st.err != nil {
 		return
@@ -165,7 +175,8 @@ func (s *Server) bedrockStream(ctx context.Context, w http.ResponseWriter, b *be
 	sent := 0 // content frames written
 	for i, f := range frames {
 		if f.content || f.event == "messageStop" {
-			switch b.faultAt(sent, !f.content) {
+			switch fault := b.faultAt(sent, !f.content); fault {
+			case faultNone:
 			case faultCut:
 				frame := st.eventFrame(f)
 				st.write(frame[:len(frame)/2])
@@ -175,6 +186,10 @@ func (s *Server) bedrockStream(ctx context.Context, w http.ResponseWriter, b *be
 				st.exception()
 				st.flush()
 				return st.err
+			default:
+				if done, err := s.endStream(ctx, w, fault, st, st.corruptFrame(f)); done {
+					return err
+				}
 			}
 		}
 		if f.content && sent > 0 && b.TokenDelay > 0 {

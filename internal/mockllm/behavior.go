@@ -30,6 +30,12 @@ type behavior struct {
 	RateLimitWindow time.Duration
 	Reply           string // exact reply text instead of generated words (reply.go)
 	ChunkBytes      int    // split Reply into pieces of this many bytes; 0: at spaces
+
+	// The other mid-stream faults, each after this many content chunks; noKnob when off.
+	ResetAfter     int // reset the TCP connection (RST), as a crashed proxy does
+	EOFAfter       int // end the body cleanly but without the format's terminal event
+	StallAfter     int // stop sending and hold the connection open until the client goes away
+	MalformedAfter int // send one chunk the format's decoder cannot read, then end
 }
 
 // noKnob marks an integer knob that is switched off.
@@ -66,6 +72,10 @@ func (o Options) behavior() behavior {
 		Usage:      true,
 
 		RateLimitWindow: defaultRateLimitWindow,
+		ResetAfter:      noKnob,
+		EOFAfter:        noKnob,
+		StallAfter:      noKnob,
+		MalformedAfter:  noKnob,
 	}
 }
 
@@ -136,6 +146,14 @@ func (b *behavior) apply(s setting) error {
 		b.CutAfter, err = parseInt(s.Value, 0, maxKnobTokens)
 	case "error_after":
 		b.ErrorAfter, err = parseInt(s.Value, 0, maxKnobTokens)
+	case "reset_after":
+		b.ResetAfter, err = parseInt(s.Value, 0, maxKnobTokens)
+	case "eof_after":
+		b.EOFAfter, err = parseInt(s.Value, 0, maxKnobTokens)
+	case "stall_after":
+		b.StallAfter, err = parseInt(s.Value, 0, maxKnobTokens)
+	case "malformed_after":
+		b.MalformedAfter, err = parseInt(s.Value, 0, maxKnobTokens)
 	case "tool_call":
 		b.ToolCalls, err = parseNames(s.Value)
 	case "ratelimit":
@@ -147,7 +165,7 @@ func (b *behavior) apply(s setting) error {
 	case "chunk_bytes":
 		b.ChunkBytes, err = parseInt(s.Value, 0, maxReplyBytes)
 	default:
-		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes)", s.Key)
+		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, reset_after, eof_after, stall_after, malformed_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes)", s.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("knob %s: %w", key, err)
@@ -256,9 +274,13 @@ func isSpace(c byte) bool {
 type streamFault int
 
 const (
-	faultNone  streamFault = iota
-	faultCut               // abort the connection
-	faultError             // send an in-stream error and end
+	faultNone      streamFault = iota
+	faultCut                   // abort the connection (no chunked terminator: an unexpected EOF)
+	faultError                 // send an in-stream error and end
+	faultReset                 // reset the TCP connection
+	faultEOF                   // end the body cleanly, without the terminal event
+	faultStall                 // send nothing more until the client goes away
+	faultMalformed             // send an unreadable chunk and end
 )
 
 // faultAt reports the fault due before content chunk number sent (counting from 0), or before the
@@ -268,6 +290,14 @@ func (b *behavior) faultAt(sent int, last bool) streamFault {
 	switch {
 	case due(b.CutAfter):
 		return faultCut
+	case due(b.ResetAfter):
+		return faultReset
+	case due(b.EOFAfter):
+		return faultEOF
+	case due(b.StallAfter):
+		return faultStall
+	case due(b.MalformedAfter):
+		return faultMalformed
 	case due(b.ErrorAfter):
 		return faultError
 	}

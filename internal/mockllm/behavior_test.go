@@ -103,6 +103,36 @@ func TestFaultAt(t *testing.T) {
 	}
 }
 
+func TestMidStreamFaultKnobs(t *testing.T) {
+	for _, tc := range []struct {
+		knob string
+		want streamFault
+	}{
+		{"reset_after", faultReset},
+		{"eof_after", faultEOF},
+		{"stall_after", faultStall},
+		{"malformed_after", faultMalformed},
+		{"error_after", faultError},
+	} {
+		b := Options{}.behavior()
+		if err := b.applyDirectives("[[mock " + tc.knob + "=2]]"); err != nil {
+			t.Fatalf("%s=2: %v", tc.knob, err)
+		}
+		if got := b.faultAt(1, false); got != faultNone {
+			t.Errorf("%s=2: faultAt(1) = %d, want none", tc.knob, got)
+		}
+		if got := b.faultAt(2, false); got != tc.want {
+			t.Errorf("%s=2: faultAt(2) = %d, want %d", tc.knob, got, tc.want)
+		}
+		if got := b.faultAt(1, true); got != tc.want {
+			t.Errorf("%s=2 with one chunk: faultAt(1, last) = %d, want %d before the finish", tc.knob, got, tc.want)
+		}
+		if err := b.applyDirectives("[[mock " + tc.knob + "=-1]]"); err == nil {
+			t.Errorf("%s=-1 was accepted", tc.knob)
+		}
+	}
+}
+
 func FuzzParseDirective(f *testing.F) {
 	for _, s := range []string{"", "hi", "[[mock tokens=3]]", "[[mock", "[[mock ]] [[mock a]]", "x [[mock a=b c=d]] y", "[[mock\t=]]", "[[mock é=ü]]", "[[mock ]\n]]"} {
 		f.Add(s)

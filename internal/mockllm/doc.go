@@ -37,12 +37,17 @@
 //	hang            accept the request and never answer until the client goes away
 //	cut_after=3     abort the stream connection after 3 content chunks (no finish chunk, no [DONE])
 //	error_after=3   send an in-stream error event after 3 content chunks, then end the stream
+//	reset_after=3   reset the TCP connection (RST) after 3 content chunks
+//	eof_after=3     end the body cleanly after 3 content chunks, without the terminal event
+//	stall_after=3   send nothing more after 3 content chunks until the client goes away
+//	malformed_after=3  send an unreadable chunk after 3 content chunks (cut JSON; for Bedrock a
+//	                frame whose CRC fails), then end
 //	tool_call=f,g   call these functions (they must be in the request's tools)
 //	usage=false     leave token usage out of responses, like some OpenAI-compatible servers
 //	ratelimit=3     allow 3 requests per model per window, announced in x-ratelimit-*-requests
 //	                and anthropic-ratelimit-requests-* headers counting down; then 429
 //	ratelimit_window=60s  the ratelimit knob's fixed window (default one minute)
 //
-// When cut_after or error_after is at least the number of content chunks, the fault happens after
+// When a *_after knob is at least the number of content chunks, the fault happens after
 // the last content chunk, before the finish chunk, so the knob always produces a fault.
 package mockllm

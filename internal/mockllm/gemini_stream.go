@@ -65,6 +65,8 @@ func (st *gmStreamWriter) close() {
 	}
 }
 
+func (st *gmStreamWriter) failed() error { return st.err }
+
 func (st *gmStreamWriter) flush() {
 	if st.err != nil {
 		return
@@ -130,15 +132,21 @@ func (s *Server) gmStream(ctx context.Context, w http.ResponseWriter, r *http.Re
 	emitted := 0
 	for k := 0; ; k++ {
 		last := k == len(steps)
-		switch b.faultAt(k, last) {
-		case faultCut:
-			st.flush()
-			return errAbort
+		switch f := b.faultAt(k, last); f {
+		case faultNone:
 		case faultError:
 			st.event(gmErrorBody{Error: gmError{Code: http.StatusInternalServerError, Message: gmInternalMessage, Status: "INTERNAL"}})
 			st.close()
 			st.flush()
 			return st.err
+		default:
+			malformed := []byte(`data: {"candidates":[{"content":{"role":"model","parts":[{"text":"tru` + "\r\n\r\n")
+			if !st.sse {
+				malformed = []byte(`,{"candidates":[{"content":{"role":"model","parts":[{"tex`)
+			}
+			if done, err := s.endStream(ctx, w, f, st, malformed); done {
+				return err
+			}
 		}
 		if last {
 			break

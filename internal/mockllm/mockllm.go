@@ -38,7 +38,7 @@ type Server struct {
 	rec      recorder
 	quota    quotas
 
-	received, completed, canceled, inFlight, rateLimited atomic.Int64
+	received, completed, canceled, inFlight, rateLimited, written atomic.Int64
 }
 
 // Stats are counters over the requests the server has received, /healthz excepted.
@@ -49,6 +49,9 @@ type Stats struct {
 	InFlight  int64 // requests being handled now
 	// RateLimited counts 429s sent by the ratelimit knob.
 	RateLimited int64
+	// BytesWritten counts response body bytes handed to net/http, so a test can see how far a
+	// stream got while its reader was not reading.
+	BytesWritten int64
 }
 
 // RecordedRequest is a request as the server received it.
@@ -79,7 +82,8 @@ func (s *Server) Stats() Stats {
 		Canceled:  s.canceled.Load(),
 		InFlight:  s.inFlight.Load(),
 
-		RateLimited: s.rateLimited.Load(),
+		RateLimited:  s.rateLimited.Load(),
+		BytesWritten: s.written.Load(),
 	}
 }
 
@@ -116,14 +120,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.completed.Add(1)
 		}
 	}()
-	err = s.serve(w, r)
-	if err != nil && !isCanceled(err) && !errors.Is(err, errAbort) {
+	err = s.serve(&countingWriter{ResponseWriter: w, n: &s.written}, r)
+	if err != nil && !isCanceled(err) && !errors.Is(err, errAbort) && !errors.Is(err, errReset) {
 		s.log.Warn("mockllm: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if errors.Is(err, errAbort) || errors.Is(err, errReleased) {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// countingWriter counts the body bytes written; Unwrap keeps http.ResponseController's
+// Flush and Hijack working through it.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n.Add(int64(n))
+	return n, err
+}
+
+func (w *countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func isCanceled(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||

@@ -137,6 +137,11 @@ func (st *oaStream) usage(u oaUsage) error {
 	return nil
 }
 
+func (st *oaStream) failed() error { return st.err }
+
+// oaMalformedChunk is a chunk cut off inside its JSON, as a buggy proxy might pass on.
+var oaMalformedChunk = []byte(`data: {"id":"chatcmpl-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"tru` + "\n\n")
+
 // errorEvent writes the event OpenAI sends when a stream fails after it started; the SDKs raise it
 // as an error.
 func (st *oaStream) errorEvent() {
@@ -217,14 +222,15 @@ func (s *Server) streamChat(ctx context.Context, w http.ResponseWriter, req *oaC
 	deltas := interleave(plans)
 	for k := 0; ; k++ {
 		last := k == len(deltas)
-		switch b.faultAt(k, last) {
-		case faultCut:
-			st.flush()
-			return errAbort
+		switch f := b.faultAt(k, last); f {
 		case faultError:
 			st.errorEvent()
 			st.flush()
 			return st.err
+		default:
+			if done, err := s.endStream(ctx, w, f, st, oaMalformedChunk); done {
+				return err
+			}
 		}
 		if last {
 			break
