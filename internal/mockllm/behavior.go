@@ -165,7 +165,7 @@ func (b *behavior) apply(s setting) error {
 	case "chunk_bytes":
 		b.ChunkBytes, err = parseInt(s.Value, 0, maxReplyBytes)
 	default:
-		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, tool_call, reset_after, eof_after, stall_after, malformed_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes)", s.Key)
+		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, reset_after, eof_after, stall_after, malformed_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes)", s.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("knob %s: %w", key, err)
