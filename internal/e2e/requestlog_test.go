@@ -35,11 +35,18 @@ func TestEveryRequestIsLoggedWithUsageAndCost(t *testing.T) {
 	if httpResp.Header.Get("X-Sluice-Cost-Usd") == "" {
 		t.Errorf("no x-sluice-cost-usd header for a priced model")
 	}
-	stream := client.Chat.Completions.NewStreaming(ctx, userMsg("[[mock tokens=5]]"))
+	var streamResp *http.Response
+	stream := client.Chat.Completions.NewStreaming(ctx, userMsg("[[mock tokens=5]]"), option.WithResponseInto(&streamResp))
 	for stream.Next() {
 	}
 	if err := stream.Err(); err != nil {
 		t.Fatal(err)
+	}
+	// A stream's cost is known only at its end, so it comes as an HTTP trailer, readable once
+	// the body is (the SDK stops reading at [DONE]).
+	_, _ = io.Copy(io.Discard, streamResp.Body)
+	if v, err := strconv.ParseFloat(streamResp.Trailer.Get("X-Sluice-Cost-Usd"), 64); err != nil || v <= 0 {
+		t.Errorf("stream trailer x-sluice-cost-usd = %q, want a positive cost", streamResp.Trailer.Get("X-Sluice-Cost-Usd"))
 	}
 	_, err = client.Chat.Completions.New(ctx, userMsg("[[mock status=400]]"))
 	if apiError(t, err).StatusCode != 400 {

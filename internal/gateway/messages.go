@@ -119,6 +119,7 @@ func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *h
 			return nil // client gone; the deferred Close cancels upstream
 		}
 		if done {
+			g.setCostTrailer(w, c)
 			return nil
 		}
 	}

@@ -85,6 +85,15 @@ func (g *Gateway) setCostHeader(w http.ResponseWriter, c *call) {
 	}
 }
 
+// setCostTrailer tells a streaming client what its request cost, in an HTTP trailer: the
+// headers left with the first event, before the usage was known. Sent only when the provider
+// reported usage; an estimate stays in the log.
+func (g *Gateway) setCostTrailer(w http.ResponseWriter, c *call) {
+	if micro, ok := g.cost(c); ok {
+		w.Header().Set(http.TrailerPrefix+"X-Sluice-Cost-Usd", pricing.FormatUSD(micro))
+	}
+}
+
 // record hands the call's log record to the recorder; it never blocks the request.
 func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	if c != nil {

@@ -43,6 +43,7 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 			if !g.flushStreamGuard(w, rc, r, c, sg) {
 				return nil
 			}
+			g.setCostTrailer(w, c)
 			_, _ = w.Write(doneEvent)
 			_ = rc.Flush()
 			g.cacheStream(ctx, c)
