@@ -134,7 +134,8 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 
 func (a *Authenticator) byKey(token string) (*Principal, error) {
 	// A map lookup by digest: the timing of a miss reveals nothing about any stored key.
-	e := a.idx.Load().byHash[string(a.hasher.Hash(token))]
+	var buf [sha256.Size]byte
+	e := a.idx.Load().byHash[string(a.hasher.AppendHash(buf[:0], token))]
 	if e == nil {
 		return nil, api.Errorf("invalid_api_key", "Incorrect API key provided: %s. Keys are issued by your Sluice administrator.", redact(token))
 	}
