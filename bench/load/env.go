@@ -64,7 +64,7 @@ func startEnv(ctx context.Context, cfg config, progress io.Writer) (*env, error)
 		return e, err
 	}
 	confPath := filepath.Join(dir, "sluice.yaml")
-	if err := os.WriteFile(confPath, []byte(sluiceConfig(sluiceAddr, mockAddr, filepath.Join(dir, "sluice.db"))), 0o600); err != nil {
+	if err := os.WriteFile(confPath, []byte(sluiceConfig(sluiceAddr, mockAddr, filepath.Join(dir, "sluice.db"), cfg.policies)), 0o600); err != nil {
 		return e, err
 	}
 	args := []string{"serve", "--config", confPath}

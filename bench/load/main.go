@@ -37,6 +37,7 @@ type config struct {
 	sluiceBin   string
 	mockBin     string
 	quick       bool
+	policies    bool
 }
 
 const (
@@ -61,6 +62,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.jsonPath, "json", "bench/results/latest.json", "write results as JSON here (empty: don't)")
 	fs.StringVar(&c.sluiceBin, "sluice", "", "sluice binary to use instead of building ./cmd/sluice")
 	fs.StringVar(&c.mockBin, "mockllm", "", "mockllm binary to use instead of building ./cmd/mockllm")
+	fs.BoolVar(&c.policies, "policies", false, "turn on rate limits, a budget and the guardrail policy for every request (rates high enough never to refuse)")
 	fs.BoolVar(&c.quick, "quick", false, "smoke test: rates 200, duration 2s, warmup 500ms, concurrency 32 unless set explicitly")
 	if err := fs.Parse(args); err != nil {
 		return c, err

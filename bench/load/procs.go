@@ -155,8 +155,8 @@ func buildBinaries(ctx context.Context, dir string) (sluice, mock string, err er
 // provider pointing at mockllm and one model routed to it, with authentication
 // on (a store in the temp dir, the bench key as master key for issuing a
 // virtual key) and nothing else.
-func sluiceConfig(listen, mockAddr, storePath string) string {
-	return fmt.Sprintf(`server:
+func sluiceConfig(listen, mockAddr, storePath string, policies bool) string {
+	conf := fmt.Sprintf(`server:
   listen: %q
 store:
   path: %q
@@ -173,4 +173,28 @@ models:
       - provider: mock
         model: %s
 `, listen, storePath, benchKey, mockAddr, benchKey, gatewayModel, upstreamModel)
+	if policies {
+		conf += policyConfig
+	}
+	return conf
 }
+
+// policyConfig puts every per-request check in the path — key, team and model rate limits, an
+// organisation budget with reservations, and the guardrail policy on input and output — with
+// limits no run reaches, so the benchmark measures their cost, not their refusals.
+var policyConfig = fmt.Sprintf(`rate_limits:
+  default: {rpm: 100000000, tpm: 100000000000, concurrency: 100000}
+  models:
+    %s: {rpm: 100000000}
+budgets:
+  - {id: org, scope: org, limit_usd: 1000000000, period: monthly}
+guardrails:
+  policies:
+    - name: baseline
+      checks:
+        - {name: pii, kind: pii, action: redact, apply: input}
+        - {name: secrets, kind: secrets, action: block}
+        - {name: injection, kind: injection, action: block, apply: input, threshold: 0.7}
+  attach:
+    org: [baseline]
+`, gatewayModel)
