@@ -49,24 +49,32 @@ func benchStream(tokens int) []byte {
 	return []byte(b.String())
 }
 
-func benchGateway(b testing.TB) http.Handler {
-	b.Helper()
+// fastRoutes compiles a routing table whose route "fast" leads to up, an upstream answering
+// from memory.
+func fastRoutes(tb testing.TB, up http.RoundTripper) *router.Table {
+	tb.Helper()
 	cfg, src, err := config.Parse([]byte(`
 providers:
   up: {type: openai, base_url: "http://upstream.invalid/v1", api_key: k}
 models:
   - name: fast
     targets: [{provider: up, model: gpt-4o-mini}]
-`), "bench.yaml", func(string) (string, bool) { return "", false })
+`), "test.yaml", func(string) (string, bool) { return "", false })
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	up := cannedUpstream{body: []byte(benchResponse), stream: benchStream(16)}
 	table, err := router.Compile(cfg, src, provider.NewRegistry(openai.Format()),
 		router.WithTransport(func(http.RoundTripper) http.RoundTripper { return up }))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	return table
+}
+
+func benchGateway(b testing.TB) http.Handler {
+	b.Helper()
+	up := cannedUpstream{body: []byte(benchResponse), stream: benchStream(16)}
+	table := fastRoutes(b, up)
 	g := New(&Snapshot{Routes: table, MaxBodyBytes: 4 << 20}, slog.New(slog.DiscardHandler))
 	mux := http.NewServeMux()
 	g.Register(mux)

@@ -13,10 +13,7 @@ import (
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/budget"
-	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/pricing"
-	"github.com/sluicehq/sluice/internal/provider"
-	"github.com/sluicehq/sluice/internal/provider/openai"
 	"github.com/sluicehq/sluice/internal/router"
 )
 
@@ -41,22 +38,8 @@ func budgetGateway(t testing.TB, limitTokens int64) (*Gateway, *budget.Ledger, *
 // budgetSnapshot routes "fast" to an upstream answered from memory (see benchGateway).
 func budgetSnapshot(t testing.TB) *Snapshot {
 	t.Helper()
-	cfg, src, err := config.Parse([]byte(`
-providers:
-  up: {type: openai, base_url: "http://upstream.invalid/v1", api_key: k}
-models:
-  - name: fast
-    targets: [{provider: up, model: gpt-4o-mini}]
-`), "bench.yaml", func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
 	up := cannedUpstream{body: []byte(benchResponse), stream: benchStream(16)}
-	table, err := router.Compile(cfg, src, provider.NewRegistry(openai.Format()),
-		router.WithTransport(func(http.RoundTripper) http.RoundTripper { return up }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := fastRoutes(t, up)
 	return &Snapshot{Routes: table, MaxBodyBytes: 4 << 20, Pricer: pricing.Default()}
 }
 

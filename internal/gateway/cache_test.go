@@ -12,10 +12,6 @@ import (
 
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/cache"
-	"github.com/sluicehq/sluice/internal/config"
-	"github.com/sluicehq/sluice/internal/provider"
-	"github.com/sluicehq/sluice/internal/provider/openai"
-	"github.com/sluicehq/sluice/internal/router"
 )
 
 // countingUpstream is cannedUpstream that counts the requests reaching it.
@@ -31,23 +27,9 @@ func (c countingUpstream) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func cacheGateway(tb testing.TB) (http.Handler, *atomic.Int64) {
 	tb.Helper()
-	cfg, src, err := config.Parse([]byte(`
-providers:
-  up: {type: openai, base_url: "http://upstream.invalid/v1", api_key: k}
-models:
-  - name: fast
-    targets: [{provider: up, model: gpt-4o-mini}]
-`), "bench.yaml", func(string) (string, bool) { return "", false })
-	if err != nil {
-		tb.Fatal(err)
-	}
 	n := new(atomic.Int64)
 	up := countingUpstream{cannedUpstream{body: []byte(benchResponse), stream: benchStream(16)}, n}
-	table, err := router.Compile(cfg, src, provider.NewRegistry(openai.Format()),
-		router.WithTransport(func(http.RoundTripper) http.RoundTripper { return up }))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	table := fastRoutes(tb, up)
 	c := cache.New(cache.Options{Backend: cache.NewMemory(16 << 20), TTL: time.Hour, MaxTTL: time.Hour, MaxEntryBytes: 1 << 20})
 	g := New(&Snapshot{Routes: table, MaxBodyBytes: 4 << 20}, slog.New(slog.DiscardHandler), WithCache(c))
 	mux := http.NewServeMux()

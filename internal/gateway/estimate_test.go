@@ -9,10 +9,6 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/api"
-	"github.com/sluicehq/sluice/internal/config"
-	"github.com/sluicehq/sluice/internal/provider"
-	"github.com/sluicehq/sluice/internal/provider/openai"
-	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/store"
 	"github.com/sluicehq/sluice/internal/tokens"
 )
@@ -33,21 +29,7 @@ func (k *keptRecords) Record(r store.RequestLog) bool {
 // gatewayOver serves the route "fast" from a canned upstream, recording into rec.
 func gatewayOver(t *testing.T, up http.RoundTripper, rec Recorder) http.Handler {
 	t.Helper()
-	cfg, src, err := config.Parse([]byte(`
-providers:
-  up: {type: openai, base_url: "http://upstream.invalid/v1", api_key: k}
-models:
-  - name: fast
-    targets: [{provider: up, model: gpt-4o-mini}]
-`), "test.yaml", func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	table, err := router.Compile(cfg, src, provider.NewRegistry(openai.Format()),
-		router.WithTransport(func(http.RoundTripper) http.RoundTripper { return up }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := fastRoutes(t, up)
 	g := New(&Snapshot{Routes: table, MaxBodyBytes: 4 << 20}, slog.New(slog.DiscardHandler), WithRecorder(rec))
 	mux := http.NewServeMux()
 	g.Register(mux)

@@ -11,11 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
-	"github.com/sluicehq/sluice/internal/config"
-	"github.com/sluicehq/sluice/internal/provider"
-	"github.com/sluicehq/sluice/internal/provider/openai"
 	"github.com/sluicehq/sluice/internal/ratelimit"
-	"github.com/sluicehq/sluice/internal/router"
 )
 
 func TestOpenAIDurationFormat(t *testing.T) {
@@ -86,22 +82,8 @@ func BenchmarkChatCompletionRateLimited(b *testing.B) {
 // benchRateLimitedGateway is benchGateway's canned upstream behind an authenticated key with
 // key, team and model limits that never refuse.
 func benchRateLimitedGateway(b *testing.B) http.Handler {
-	cfg, src, err := config.Parse([]byte(`
-providers:
-  up: {type: openai, base_url: "http://upstream.invalid/v1", api_key: k}
-models:
-  - name: fast
-    targets: [{provider: up, model: gpt-4o-mini}]
-`), "bench.yaml", func(string) (string, bool) { return "", false })
-	if err != nil {
-		b.Fatal(err)
-	}
 	up := cannedUpstream{body: []byte(benchResponse), stream: benchStream(16)}
-	table, err := router.Compile(cfg, src, provider.NewRegistry(openai.Format()),
-		router.WithTransport(func(http.RoundTripper) http.RoundTripper { return up }))
-	if err != nil {
-		b.Fatal(err)
-	}
+	table := fastRoutes(b, up)
 	snap := &Snapshot{Routes: table, MaxBodyBytes: 4 << 20, RateLimits: &ratelimit.Policy{
 		Default: ratelimit.Limits{Concurrency: 1 << 20},
 		Teams:   map[string]ratelimit.Limits{"ml": {RPM: 1 << 40, TPM: 1 << 50}},
