@@ -204,13 +204,19 @@ func (g *Gateway) handleWith(h handlerFunc, render func(http.ResponseWriter, *ap
 func writeError(w http.ResponseWriter, e *api.Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	if e.RetryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Seconds()+0.5))))
-	}
+	setRetryAfter(w, e)
 	body := e.AppendJSON(make([]byte, 0, 256))
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
+}
+
+// setRetryAfter tells a client refused for a while (rate limits, budgets, upstream quota) when
+// to come back, in whole seconds, whatever the error's shape.
+func setRetryAfter(w http.ResponseWriter, e *api.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Seconds()+0.5))))
+	}
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {

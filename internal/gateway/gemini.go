@@ -59,6 +59,11 @@ func (g *Gateway) geminiGenerate(w http.ResponseWriter, r *http.Request, model s
 		return err
 	}
 	defer cancel()
+	c.req = req
+	defer func() { g.settleChat(c, err) }()
+	if route, err = g.admitChat(ctx, w, r, snap, route, req, c); err != nil {
+		return err
+	}
 	if stream {
 		framing := gemini.FramingJSONArray
 		if r.URL.Query().Get("alt") == "sse" {
@@ -72,7 +77,10 @@ func (g *Gateway) geminiGenerate(w http.ResponseWriter, r *http.Request, model s
 	if err != nil {
 		return err
 	}
-	c.usage = resp.Usage
+	c.usage, c.resp = resp.Usage, resp
+	if err := g.outputGuardrails(ctx, w, resp, c); err != nil {
+		return err
+	}
 	g.setCostHeader(w, c)
 	out, err := gemini.FromChatResponse(resp)
 	if err != nil {
@@ -103,17 +111,23 @@ func (g *Gateway) relayGemini(ctx context.Context, w http.ResponseWriter, r *htt
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
 	enc := gemini.NewStreamEncoder(req.Model, framing)
+	sg := newStreamGuard(c)
 	for {
 		chunk, err := stream.Next()
 		buf := (*bufp)[:0]
 		done := errors.Is(err, io.EOF)
 		switch {
 		case done:
-			buf, err = enc.AppendFinish(buf)
+			if buf, err = sg.appendHeld(buf, enc); err == nil {
+				buf, err = enc.AppendFinish(buf)
+			}
 		case err != nil: // the provider's failure, reported below
 		default:
 			c.observe(chunk)
-			buf, err = enc.AppendChunk(buf, chunk)
+			var send bool
+			if send, err = sg.filter(chunk); send && err == nil {
+				buf, err = enc.AppendChunk(buf, chunk)
+			}
 		}
 		if err != nil {
 			if c.failed(r, err) {
@@ -129,6 +143,7 @@ func (g *Gateway) relayGemini(ctx context.Context, w http.ResponseWriter, r *htt
 			return nil // client gone; the deferred Close cancels upstream
 		}
 		if done {
+			g.setCostTrailer(w, c)
 			return nil
 		}
 	}
@@ -182,6 +197,13 @@ func (g *Gateway) geminiEmbed(w http.ResponseWriter, r *http.Request, model stri
 		return err
 	}
 	defer cancel()
+	defer func() { g.settleChat(c, err) }()
+	if err := g.admitRate(w, r, c, req.Model, embeddingsTokens(req)); err != nil {
+		return err
+	}
+	if route, err = g.admitBudget(w, r, snap, route, c, embeddingsEstimate(r)); err != nil {
+		return err
+	}
 	resp, res, err := snap.Routes.Embeddings(ctx, route, req)
 	c.res = res
 	setRoutingHeaders(w, res)
@@ -226,6 +248,7 @@ func (g *Gateway) geminiCountTokens(w http.ResponseWriter, r *http.Request, mode
 // writeGeminiError renders an error as Google APIs do, so Gemini SDKs raise their own typed
 // errors.
 func writeGeminiError(w http.ResponseWriter, e *api.Error) {
+	setRetryAfter(w, e)
 	writeRaw(w, e.Status, gemini.AppendError(make([]byte, 0, 256), e))
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
@@ -40,18 +39,11 @@ func (g *Gateway) messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	defer cancel()
-	if err := g.admitRate(w, r, c, req.Model, chatTokens(req)); err != nil {
-		return err
-	}
-	defer g.settleRate(c)
 	ctx = anthropicContext(ctx, r, req)
-	if err := g.inputGuardrails(ctx, w, r, snap, route, req, c); err != nil {
+	defer func() { g.settleChat(c, err) }()
+	if route, err = g.admitChat(ctx, w, r, snap, route, req, c); err != nil {
 		return err
 	}
-	if route, err = g.admitBudget(w, r, snap, route, c, chatEstimate(r, req)); err != nil {
-		return err
-	}
-	defer func() { g.settleBudget(c, err) }()
 	if req.Stream {
 		return g.relayMessages(ctx, w, r, snap.Routes, route, req, c)
 	}
@@ -136,8 +128,6 @@ func (g *Gateway) writeMessagesStreamError(w http.ResponseWriter, rc *http.Respo
 // writeAnthropicError renders an error as the Anthropic API does, so Anthropic SDKs raise
 // their own typed errors.
 func writeAnthropicError(w http.ResponseWriter, e *api.Error) {
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Seconds()+0.5))))
-	}
+	setRetryAfter(w, e)
 	writeRaw(w, e.Status, anthropic.AppendError(make([]byte, 0, 256), e))
 }

@@ -72,6 +72,11 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 		return err
 	}
 	defer cancel()
+	c.req = req
+	defer func() { g.settleChat(c, err) }()
+	if route, err = g.admitChat(ctx, w, r, snap, route, req, c); err != nil {
+		return err
+	}
 	resp := responses.NewResponse(&in, newResponseID(), start.Unix())
 	resp.Store = g.stored.store != nil && resp.Store
 	if req.Stream {
@@ -83,7 +88,10 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 	if err != nil {
 		return err
 	}
-	c.usage = chat.Usage
+	c.usage, c.resp = chat.Usage, chat
+	if err := g.outputGuardrails(ctx, w, chat, c); err != nil {
+		return err
+	}
 	g.setCostHeader(w, c)
 	responses.Complete(resp, chat)
 	g.keep(r, tenant, resp, conv)
@@ -172,17 +180,23 @@ func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
 	enc := responses.NewStreamEncoder(resp)
+	sg := newStreamGuard(c)
 	for {
 		chunk, err := stream.Next()
 		buf := (*bufp)[:0]
 		done := errors.Is(err, io.EOF)
 		switch {
 		case done:
-			buf, err = enc.AppendFinish(buf)
+			if buf, err = sg.appendHeld(buf, enc); err == nil {
+				buf, err = enc.AppendFinish(buf)
+			}
 		case err != nil: // the provider's failure, reported below
 		default:
 			c.observe(chunk)
-			buf, err = enc.AppendChunk(buf, chunk)
+			var send bool
+			if send, err = sg.filter(chunk); send && err == nil {
+				buf, err = enc.AppendChunk(buf, chunk)
+			}
 		}
 		if err != nil {
 			if c.failed(r, err) {
@@ -201,6 +215,7 @@ func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *
 			return nil // client gone; the deferred Close cancels upstream
 		}
 		if done {
+			g.setCostTrailer(w, c)
 			g.keep(r, tenant, enc.Response(), conv)
 			return nil
 		}
