@@ -46,6 +46,7 @@ func TestMissingConfigUsesEnvironment(t *testing.T) {
 
 func TestBadConfigFailsWithLocatedProblems(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir) // the default store file is created in the working directory
 	path := dir + "/bad.yaml"
 	writeFile(t, path, "providers:\n  x:\n    type: nope\n    base_url: http://h\n")
 	_, err := New(context.Background(), Options{ConfigPath: path})
