@@ -2,14 +2,19 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/budget"
+	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/secret"
@@ -78,4 +83,64 @@ func BenchmarkPolicyChecks(b *testing.B) {
 		g.settleBudget(&c, nil)
 		g.settleRate(&c)
 	}
+}
+
+// policyGateway is benchGateway with every policy on: a guardrail policy (PII redaction,
+// secrets, injection) on input and output, rate limits and an organisation budget, all with
+// limits no benchmark reaches.
+func policyGateway(b *testing.B) http.Handler {
+	cfg, _, err := config.Parse([]byte(`
+guardrails:
+  policies:
+    - name: baseline
+      checks:
+        - {name: pii, kind: pii, action: redact, apply: both}
+        - {name: secrets, kind: secrets, action: block}
+        - {name: injection, kind: injection, action: block, apply: input, threshold: 0.7}
+  attach:
+    org: [baseline]
+`), "bench.yaml", func(string) (string, bool) { return "", false })
+	if err != nil {
+		b.Fatal(err)
+	}
+	engine, err := guardrail.Compile(cfg.Guardrails)
+	if err != nil {
+		b.Fatal(err)
+	}
+	org := &budget.Budget{ID: "org", Name: "org", Scope: budget.ScopeOrg, Unit: budget.USD, Limit: 1 << 50,
+		Period: budget.Monthly, Location: time.UTC, Thresholds: []int{50, 80, 100}, ReserveTokens: 4096}
+	snap := budgetSnapshot(b)
+	snap.Guardrails = engine
+	snap.RateLimits = &ratelimit.Policy{Default: ratelimit.Limits{RPM: 1 << 40, TPM: 1 << 50, Concurrency: 1 << 20},
+		Models: map[string]ratelimit.Limits{"fast": {RPM: 1 << 40}}}
+	g := New(snap, slog.New(slog.DiscardHandler), WithBudgets(budget.New([]*budget.Budget{org}, budget.Options{})),
+		WithRateLimiter(ratelimit.New()))
+	mux := http.NewServeMux()
+	g.Register(mux)
+	return mux
+}
+
+func runPolicyBench(b *testing.B, body string) {
+	h := policyGateway(b)
+	req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		req.Body = io.NopCloser(strings.NewReader(body))
+		clear(w.h)
+		h.ServeHTTP(w, req)
+		if w.status != 200 {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+// BenchmarkChatCompletionWithPolicies is BenchmarkChatCompletion with guardrails, rate limits
+// and a budget on the path.
+func BenchmarkChatCompletionWithPolicies(b *testing.B) { runPolicyBench(b, benchRequest) }
+
+// BenchmarkChatStreamWithPolicies is BenchmarkChatStream with the same policies; the output
+// guardrail filters every streamed chunk.
+func BenchmarkChatStreamWithPolicies(b *testing.B) {
+	runPolicyBench(b, strings.Replace(benchRequest, `"model":"fast"`, `"model":"fast","stream":true`, 1))
 }
