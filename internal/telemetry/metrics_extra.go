@@ -18,6 +18,9 @@ type extra struct {
 	upstream *prometheus.CounterVec
 	cache    *prometheus.CounterVec
 	inFlight prometheus.Gauge
+	// By team: team ids come from the store, so the label is bounded by the teams an
+	// administrator creates; requests of no team count under "".
+	teamRequests, teamTokens, teamCost *prometheus.CounterVec
 }
 
 func (m *Metrics) registerExtra(rec *usage.Recorder) {
@@ -31,7 +34,14 @@ func (m *Metrics) registerExtra(rec *usage.Recorder) {
 		Help: "Chat requests by response-cache result (hit, semantic-hit, miss, bypass)."}, []string{"result"})
 	m.extra.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "sluice_requests_in_flight",
 		Help: "API requests being served, streams included."})
-	m.reg.MustRegister(m.extra.errors, m.extra.upstream, m.extra.cache, m.extra.inFlight)
+	m.extra.teamRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_team_requests_total",
+		Help: "API requests by the caller's team id and status class (2xx, 4xx, 5xx)."}, []string{"team", "class"})
+	m.extra.teamTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_team_tokens_total",
+		Help: "Prompt and completion tokens by the caller's team id."}, []string{"team", "kind"})
+	m.extra.teamCost = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_team_cost_usd_total",
+		Help: "Cost of priced requests in US dollars by the caller's team id."}, []string{"team"})
+	m.reg.MustRegister(m.extra.errors, m.extra.upstream, m.extra.cache, m.extra.inFlight,
+		m.extra.teamRequests, m.extra.teamTokens, m.extra.teamCost)
 	if rec != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sluice_request_log_queue_depth",
 			Help: "Records waiting for the request log writer."}, func() float64 { return float64(rec.Depth()) }))
@@ -39,6 +49,14 @@ func (m *Metrics) registerExtra(rec *usage.Recorder) {
 }
 
 func (m *Metrics) observeExtra(r *store.RequestLog, provider, route string) {
+	m.extra.teamRequests.WithLabelValues(r.TeamID, statusClass(r.Status)).Inc()
+	if r.PromptTokens > 0 || r.CompletionTokens > 0 {
+		m.extra.teamTokens.WithLabelValues(r.TeamID, "prompt").Add(float64(r.PromptTokens))
+		m.extra.teamTokens.WithLabelValues(r.TeamID, "completion").Add(float64(r.CompletionTokens))
+	}
+	if r.CostMicroUSD > 0 {
+		m.extra.teamCost.WithLabelValues(r.TeamID).Add(float64(r.CostMicroUSD) / 1e6)
+	}
 	if r.ErrorCode != "" {
 		m.extra.errors.WithLabelValues(provider, route, r.ErrorCode).Inc()
 	}
@@ -95,4 +113,16 @@ func (i Instrumentation) Middleware(h http.Handler) http.Handler {
 // Finish implements gateway.Tracer.
 func (i Instrumentation) Finish(ctx context.Context, rec *store.RequestLog) {
 	i.Tracing.Finish(ctx, rec)
+}
+
+// statusClass keeps the team series few: a status class, not every code.
+func statusClass(status int) string {
+	switch {
+	case status >= 500:
+		return "5xx"
+	case status >= 400:
+		return "4xx"
+	default:
+		return "2xx"
+	}
 }

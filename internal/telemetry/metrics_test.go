@@ -84,3 +84,22 @@ func TestErrorsUpstreamStatusesCacheAndInFlight(t *testing.T) {
 		}
 	}
 }
+
+func TestTeamSeries(t *testing.T) {
+	m := New(nil)
+	m.Observe(&store.RequestLog{Provider: "openai", Route: "fast", Status: 200, TeamID: "team_ml", PromptTokens: 10, CompletionTokens: 5, CostMicroUSD: 2500})
+	m.Observe(&store.RequestLog{Provider: "openai", Route: "fast", Status: 429, TeamID: "team_ml"})
+	m.Observe(&store.RequestLog{Provider: "openai", Route: "fast", Status: 200})
+	out := scrape(t, m)
+	for _, want := range []string{
+		`sluice_team_requests_total{class="2xx",team="team_ml"} 1`,
+		`sluice_team_requests_total{class="4xx",team="team_ml"} 1`,
+		`sluice_team_requests_total{class="2xx",team=""} 1`,
+		`sluice_team_tokens_total{kind="completion",team="team_ml"} 5`,
+		`sluice_team_cost_usd_total{team="team_ml"} 0.0025`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
