@@ -90,6 +90,15 @@ func TestGuardrailPoliciesManagedThroughAdminAPI(t *testing.T) {
 	if updated["version"] != float64(2) {
 		t.Errorf("updated = %v, want version 2", updated)
 	}
+	req, _ := http.NewRequest("PUT", g.URL+"/admin/v1/guardrails/policies/codenames",
+		strings.NewReader(`{"checks":[{"name":"codename","kind":"keyword","action":"block","keywords":["stale"]}]}`))
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	req.Header.Set("If-Match", "1")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusConflict {
+		t.Errorf("PUT with If-Match of a stale version = %v %v, want 409", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if s, _, e := chatStatus(t, g, "fast", "about bluebird"); s != 200 {
 		t.Errorf("after update the old keyword: %d %v, want 200", s, e)
 	}
