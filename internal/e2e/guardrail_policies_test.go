@@ -64,6 +64,13 @@ func TestGuardrailPoliciesManagedThroughAdminAPI(t *testing.T) {
 			t.Errorf("POST %s = %d %v, want 400 naming %q", body, status, out, want)
 		}
 	}
+	team := mustAdmin(t, g, clientKey, "POST", "/admin/v1/teams", map[string]any{"name": "t"}, 201)
+	teamKey := mustAdmin(t, g, clientKey, "POST", "/admin/v1/keys", map[string]any{"owner_kind": "team", "owner_id": team["id"]}, 201)["key"].(string)
+	for _, m := range []string{"GET", "POST"} {
+		if status, out := adminCall(t, g, teamKey, m, "/admin/v1/guardrails/policies", map[string]any{"name": "x"}); status != 403 {
+			t.Errorf("%s /admin/v1/guardrails/policies with a team key = %d %v, want 403", m, status, out)
+		}
+	}
 	status, out := adminRaw(t, g, "POST", "/admin/v1/guardrails/policies", `{"name":"base","checks":[{"name":"k","kind":"secrets","action":"block"}]}`)
 	if status != 409 {
 		t.Errorf("POST a policy named like the file's = %d %v, want 409", status, out)

@@ -118,3 +118,25 @@ func FuzzParseJudgeVerdict(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkJudgeOverhead is what a judge check adds to a request besides the model call:
+// building the prompt and reading the verdict.
+func BenchmarkJudgeOverhead(b *testing.B) {
+	j := &replyJudge{reply: `{"flagged":false,"category":"","score":0.03}`}
+	p, err := CompilePolicy(config.GuardrailPolicy{Name: "p", Checks: []config.GuardrailCheck{
+		{Name: "judge", Kind: "judge", Model: "m", Action: "block"}}}, WithJudge(j))
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := strings.Repeat("Summarise the quarterly report for the board. ", 40)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		sc := NewScanner(SetOf(p), nil)
+		req := &api.ChatRequest{Model: "m", Messages: []api.Message{{Role: "user", Content: api.TextContent(text)}}}
+		if err := sc.Input(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
