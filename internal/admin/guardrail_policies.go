@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/auth"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/store"
 )
@@ -21,6 +22,8 @@ import (
 type GuardrailPolicies struct {
 	Check    func(ctx context.Context, name string, spec []byte) error
 	OnChange func(ctx context.Context) error
+	// Judge answers the judge checks of inline dry-run policies.
+	Judge guardrail.Judge
 }
 
 // WithGuardrailPolicies enables /admin/v1/guardrails/policies.
@@ -216,4 +219,12 @@ func (a *API) listStoredPolicyVersions(r *http.Request, p *auth.Principal) (int,
 		return 0, nil, err
 	}
 	return http.StatusOK, newPage(pg, viewStoredPolicy), nil
+}
+
+// compileOptions are the options for policies compiled here (the dry-run's inline policy).
+func (a *API) compileOptions() []guardrail.Option {
+	if a.guardrailPolicies == nil || a.guardrailPolicies.Judge == nil {
+		return nil
+	}
+	return []guardrail.Option{guardrail.WithJudge(a.guardrailPolicies.Judge)}
 }

@@ -169,7 +169,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
 		WithBudgets(a.budgets).
 		WithGuardrails(func() *guardrail.Engine { return a.gw.Snapshot().Guardrails }).
-		WithGuardrailPolicies(admin.GuardrailPolicies{Check: a.checkGuardrailPolicy, OnChange: a.storeChanged})
+		WithGuardrailPolicies(admin.GuardrailPolicies{Check: a.checkGuardrailPolicy, OnChange: a.storeChanged,
+			Judge: gateway.RouterJudge{Table: a.routes}})
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }

@@ -179,6 +179,13 @@ func TestGuardrailJudgeBlocksWhatTheModelFlags(t *testing.T) {
 		t.Errorf("judge request %s: want the classifier prompt and the content", judged)
 	}
 
+	dry := mustAdmin(t, g, clientKey, "POST", "/admin/v1/guardrails/dry-run", map[string]any{
+		"policy": map[string]any{"checks": []map[string]any{{"name": "inline-judge", "kind": "judge", "model": "fast", "action": "block"}}},
+		"text":   "x " + replyDirective(`{"flagged":true,"category":"spam"}`, 0)}, 200)
+	if b, _ := dry["blocked"].(map[string]any); b["rule"] != "inline-judge" || b["type"] != "SPAM" {
+		t.Errorf("dry-run of an inline judge = %v, want blocked by inline-judge (SPAM)", dry)
+	}
+
 	for name, reply := range map[string]string{
 		"not flagged":     `{"flagged":false,"category":"","score":0.02}`,
 		"below threshold": "Sure:\n```json\n{\"flagged\":true,\"category\":\"violence\",\"score\":0.2}\n```",

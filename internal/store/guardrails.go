@@ -42,7 +42,7 @@ type GuardrailPolicyStore interface {
 // Validate checks a guardrail policy before it is stored.
 func (g *GuardrailPolicy) Validate() error {
 	var p problems
-	p.name("name", g.Name, true)
+	p.id("name", g.Name, true) // it is a URL path segment of the admin API
 	p.name("updated_by", g.UpdatedBy, false)
 	var obj map[string]json.RawMessage
 	if len(g.Spec) == 0 || json.Unmarshal(g.Spec, &obj) != nil {

@@ -92,6 +92,8 @@ func testGuardrailValidation(t *testing.T, s store.Store) {
 	wantErrMentions(t, "CreateGuardrailPolicy(empty)", err, store.ErrInvalid, "name", "spec")
 	_, err = s.CreateGuardrailPolicy(ctx(t), store.GuardrailPolicy{Name: "x", Spec: []byte(`[1]`)})
 	wantErrMentions(t, "CreateGuardrailPolicy(array spec)", err, store.ErrInvalid, "spec")
+	_, err = s.CreateGuardrailPolicy(ctx(t), store.GuardrailPolicy{Name: "a/b", Spec: []byte(`{}`)})
+	wantErrMentions(t, "CreateGuardrailPolicy(name a/b)", err, store.ErrInvalid, "name")
 	g := store.GuardrailPolicy{Name: "x", Spec: []byte(`{}`)}
 	_, err = s.CreateGuardrailPolicy(ctx(t), g)
 	wantErr(t, "CreateGuardrailPolicy", err, nil)
