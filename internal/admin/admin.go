@@ -30,6 +30,8 @@ type API struct {
 	spend  Budgets // nil: no budgets configured
 	// guardrails returns the guardrail engine in force (guardrails.go).
 	guardrails func() *guardrail.Engine
+	// guardrailPolicies manages stored policies (guardrail_policies.go); nil: read-only.
+	guardrailPolicies *GuardrailPolicies
 }
 
 // New returns the admin API over st, authenticating with a.

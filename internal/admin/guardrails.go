@@ -170,7 +170,7 @@ func (a *API) dryRunSet(in dryRunInput) (guardrail.Set, error) {
 		if ps := config.ValidateGuardrailPolicy(pc); len(ps) > 0 {
 			return guardrail.Set{}, api.NewError("invalid_request", "policy: "+strings.TrimPrefix(ps[0].String(), "guardrails.policies[0]."), ps)
 		}
-		pol, err := guardrail.CompilePolicy(pc)
+		pol, err := guardrail.CompilePolicy(pc, a.compileOptions()...)
 		if err != nil {
 			return guardrail.Set{}, api.NewError("invalid_request", "policy: "+err.Error(), err)
 		}

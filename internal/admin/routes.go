@@ -10,7 +10,7 @@ type route struct {
 }
 
 func (a *API) routes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/admin/v1/teams", "List teams (non-admins: their own)", "", "Team", true, a.listTeams},
 		{"POST", "/admin/v1/teams", "Create a team (admin)", "TeamInput", "Team", false, a.createTeam},
 		{"GET", "/admin/v1/teams/{id}", "Get a team", "", "Team", false, a.getTeam},
@@ -49,5 +49,5 @@ func (a *API) routes() []route {
 		{"GET", "/admin/v1/analytics/usage", "Usage, cost and error rate of request logs: group_by=model,provider,key,user,team,project,route,status,error_type,metadata.<tag>; bucket=hour|day|month; order_by=requests|cost|tokens|errors; top=N; the /admin/v1/logs filters (from/to alias since/until)", "", "UsageList", false, a.analyticsUsage},
 		{"GET", "/admin/v1/analytics/latency", "Latency and time-to-first-token percentiles (p50, p90, p99) per model; the /admin/v1/logs filters", "", "LatencyList", false, a.analyticsLatency},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
-	}
+	}, a.guardrailPolicyRoutes()...)
 }

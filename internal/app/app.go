@@ -139,7 +139,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
-	guards, err := guardrailEngine(cfg)
+	guards, err := a.guardrailEngine(ctx, cfg, table, nil)
 	if err != nil {
 		a.closeMock()
 		a.store.Close()
@@ -168,7 +168,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
 		WithBudgets(a.budgets).
-		WithGuardrails(func() *guardrail.Engine { return a.gw.Snapshot().Guardrails })
+		WithGuardrails(func() *guardrail.Engine { return a.gw.Snapshot().Guardrails }).
+		WithGuardrailPolicies(admin.GuardrailPolicies{Check: a.checkGuardrailPolicy, OnChange: a.storeChanged,
+			Judge: gateway.RouterJudge{Table: a.routes}})
 	a.srv = server.New(cfg.Server, log, a.gw, adminAPI, metrics)
 	return a, nil
 }

@@ -35,7 +35,7 @@ func (a *App) Reload() error {
 		table.Close()
 		return err
 	}
-	guards, err := guardrailEngine(cfg)
+	guards, err := a.guardrailEngine(context.Background(), cfg, table, nil)
 	if err != nil {
 		table.Close()
 		return err
@@ -135,7 +135,7 @@ func (a *App) watchStore(ctx context.Context, every time.Duration) {
 		lastVersion = v
 		stamp := a.routesStamp(ctx)
 		if stamp == lastStamp {
-			continue // a key or team changed; auth follows on its own
+			continue // a key or team changed; auth follows on its own (the stamp covers models and guardrail policies)
 		}
 		lastStamp = stamp
 		if err := a.Reload(); err != nil {
@@ -155,5 +155,6 @@ func (a *App) routesStamp(ctx context.Context) string {
 		b.WriteString(r.ID)
 		b.WriteString(r.UpdatedAt.String())
 	}
+	b.WriteString(a.guardrailsStamp(ctx))
 	return b.String()
 }

@@ -29,7 +29,7 @@ type GuardrailPolicy struct {
 // GuardrailCheck is one check of a policy.
 type GuardrailCheck struct {
 	Name string `yaml:"name"`
-	// Kind is keyword, regex, pii, secrets, injection or webhook.
+	// Kind is keyword, regex, pii, secrets, injection, webhook or judge.
 	Kind string `yaml:"kind"`
 	// Action is block, redact or flag.
 	Action string `yaml:"action"`
@@ -44,13 +44,23 @@ type GuardrailCheck struct {
 	// Types (kind pii) limits the check to some of email, phone, credit_card, iban, ssn, ip,
 	// dob; empty means all.
 	Types []string `yaml:"types"`
-	// Threshold (kind injection) is the score at which the check fires. Default 0.7.
+	// Threshold (kinds injection and judge) is the score at which the check fires. Default
+	// 0.7 for injection, 0.5 for judge.
 	Threshold float64 `yaml:"threshold"`
 	// URL (kind webhook) receives the content as JSON and answers with a verdict.
 	URL string `yaml:"url"`
-	// Timeout (kind webhook) bounds the call. Default 500ms.
+	// Timeout (kinds webhook and judge) bounds the call. Default 500ms for webhook, 5s for
+	// judge.
 	Timeout time.Duration `yaml:"timeout"`
-	// FailClosed (kind webhook) blocks when the hook fails or times out; by default the
+	// Model (kind judge) is the Sluice model (a route name) asked to classify the content.
+	Model string `yaml:"model"`
+	// Prompt (kind judge) replaces the default classification instructions; the JSON reply
+	// format is always appended.
+	Prompt string `yaml:"prompt"`
+	// Categories (kind judge) limits the check to verdicts of these categories; empty means
+	// any flagged verdict.
+	Categories []string `yaml:"categories"`
+	// FailClosed (kinds webhook and judge) blocks when the hook fails or times out; by default the
 	// request goes on (fail open) and the failure is flagged.
 	FailClosed bool `yaml:"fail_closed"`
 }
@@ -78,7 +88,7 @@ const DefaultStreamWindow = 128
 const MaxStreamWindow = 4096
 
 var (
-	guardrailKinds   = map[string]bool{"keyword": true, "regex": true, "pii": true, "secrets": true, "injection": true, "webhook": true}
+	guardrailKinds   = map[string]bool{"keyword": true, "regex": true, "pii": true, "secrets": true, "injection": true, "webhook": true, "judge": true}
 	guardrailActions = map[string]bool{"block": true, "redact": true, "flag": true}
 	guardrailApply   = map[string]bool{"": true, "input": true, "output": true, "both": true}
 	guardrailPII     = map[string]bool{"email": true, "phone": true, "credit_card": true, "iban": true, "ssn": true, "ip": true, "dob": true}
@@ -141,7 +151,7 @@ func (g *Guardrails) validate(src *Source, ps *Problems) {
 
 func validateCheck(src *Source, ps *Problems, path string, c GuardrailCheck) {
 	if !guardrailKinds[c.Kind] {
-		ps.Add(src, path+".kind", "unknown kind %q (known: keyword, regex, pii, secrets, injection, webhook)", c.Kind)
+		ps.Add(src, path+".kind", "unknown kind %q (known: keyword, regex, pii, secrets, injection, webhook, judge)", c.Kind)
 	}
 	if !guardrailActions[c.Action] {
 		ps.Add(src, path+".action", "unknown action %q (known: block, redact, flag)", c.Action)
@@ -188,6 +198,8 @@ func validateCheck(src *Source, ps *Problems, path string, c GuardrailCheck) {
 		if c.Action == "redact" {
 			ps.Add(src, path+".action", "a webhook check can block or flag, not redact")
 		}
+	case "judge":
+		validateJudge(src, ps, path, c)
 	}
 }
 
@@ -197,4 +209,25 @@ func ValidateGuardrailPolicy(p GuardrailPolicy) Problems {
 	var ps Problems
 	g.validate(nil, &ps)
 	return ps
+}
+
+// maxJudgePrompt bounds a judge check's prompt.
+const maxJudgePrompt = 8 << 10
+
+func validateJudge(src *Source, ps *Problems, path string, c GuardrailCheck) {
+	if c.Model == "" {
+		ps.Add(src, path+".model", "is required: the model that classifies the content")
+	}
+	if len(c.Prompt) > maxJudgePrompt {
+		ps.Add(src, path+".prompt", "must be at most %d bytes", maxJudgePrompt)
+	}
+	if c.Threshold < 0 || c.Threshold > 1 {
+		ps.Add(src, path+".threshold", "must be between 0 and 1")
+	}
+	if c.Timeout < 0 || c.Timeout > time.Minute {
+		ps.Add(src, path+".timeout", "must be between 0 and 1m")
+	}
+	if c.Action == "redact" {
+		ps.Add(src, path+".action", "a judge check can block or flag, not redact")
+	}
 }

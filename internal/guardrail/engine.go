@@ -14,8 +14,8 @@ type Check struct {
 	Kind   string
 	Action Action
 	Stage  Stage
-	detect detector // nil for webhook checks
-	hook   Hook     // webhook checks only
+	detect detector // nil for webhook and judge checks
+	hook   Hook     // webhook and judge checks only
 }
 
 // Policy is a compiled, immutable guardrail policy.
@@ -43,13 +43,13 @@ type tagAttach struct {
 }
 
 // Compile builds an Engine from the guardrails section, already validated by config.
-func Compile(g config.Guardrails) (*Engine, error) {
+func Compile(g config.Guardrails, opts ...Option) (*Engine, error) {
 	e := &Engine{window: g.StreamWindow, policies: map[string]*Policy{}, teams: map[string][]*Policy{}, routes: map[string][]*Policy{}}
 	if e.window <= 0 {
 		e.window = config.DefaultStreamWindow
 	}
 	for i, pc := range g.Policies {
-		p, err := CompilePolicy(pc)
+		p, err := CompilePolicy(pc, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("guardrails.policies[%d]: %w", i, err)
 		}
@@ -92,10 +92,14 @@ func Compile(g config.Guardrails) (*Engine, error) {
 }
 
 // CompilePolicy compiles one policy; the admin dry-run uses it on policies not yet stored.
-func CompilePolicy(pc config.GuardrailPolicy) (*Policy, error) {
+func CompilePolicy(pc config.GuardrailPolicy, opts ...Option) (*Policy, error) {
+	var o compileOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	p := &Policy{Name: pc.Name, Restore: pc.Restore}
 	for j, cc := range pc.Checks {
-		c, err := compileCheck(cc)
+		c, err := compileCheck(cc, &o)
 		if err != nil {
 			return nil, fmt.Errorf("checks[%d] (%s): %w", j, cc.Name, err)
 		}
@@ -105,7 +109,7 @@ func CompilePolicy(pc config.GuardrailPolicy) (*Policy, error) {
 	return p, nil
 }
 
-func compileCheck(cc config.GuardrailCheck) (*Check, error) {
+func compileCheck(cc config.GuardrailCheck, o *compileOptions) (*Check, error) {
 	action, err := ParseAction(cc.Action)
 	if err != nil {
 		return nil, err
@@ -147,6 +151,8 @@ func compileCheck(cc config.GuardrailCheck) (*Check, error) {
 		c.detect = injectionDetector(th)
 	case "webhook":
 		c.hook = newWebhook(cc)
+	case "judge":
+		c.hook = newJudge(cc, o.judge)
 	default:
 		return nil, fmt.Errorf("unknown kind %q", cc.Kind)
 	}

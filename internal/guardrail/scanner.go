@@ -190,7 +190,7 @@ func (sc *Scanner) hooks(ctx context.Context, stage Stage, gather func(add func(
 			if err != nil {
 				sc.log.LogAttrs(ctx, slog.LevelWarn, "guardrail webhook failed", slog.String("check", c.Name), slog.Any("err", err))
 				f.Type = TypeHookFailure
-				if wh, ok := c.hook.(*webhook); ok && wh.failClosed {
+				if fc, ok := c.hook.(interface{ failsClosed() bool }); ok && fc.failsClosed() {
 					f.Action = Block
 				} else {
 					f.Action = Flag
@@ -203,6 +203,9 @@ func (sc *Scanner) hooks(ctx context.Context, stage Stage, gather func(add func(
 					f.Action = Flag
 				case "block":
 					f.Action = c.Action
+				}
+				if v.Type != "" {
+					f.Type = v.Type
 				}
 			}
 			sc.Verdict.note(&f, stage)

@@ -21,6 +21,8 @@ type Hook interface {
 type HookVerdict struct {
 	Action string `json:"action"`
 	Reason string `json:"reason,omitempty"`
+	// Type names the kind of finding in verdicts (a judge's category); HOOK when empty.
+	Type string `json:"-"`
 }
 
 // HookRequest is the body POSTed to a webhook.
@@ -52,6 +54,8 @@ func newWebhook(cc config.GuardrailCheck) *webhook {
 	return &webhook{name: cc.Name, url: cc.URL, timeout: t, failClosed: cc.FailClosed,
 		client: &http.Client{Timeout: t}}
 }
+
+func (w *webhook) failsClosed() bool { return w.failClosed }
 
 // Check POSTs the texts and reads the verdict. Any failure is returned; the caller applies
 // fail-open or fail-closed.
