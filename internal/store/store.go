@@ -176,6 +176,7 @@ type Store interface {
 	// ListBudgetEvents lists events in ID (that is, insertion) order.
 	ListBudgetEvents(ctx context.Context, f BudgetEventFilter, opts ListOptions) (Page[BudgetEvent], error)
 	ResponseStore
+	RequestBodyStore
 
 	// Snapshot reads the whole auth state in one transaction.
 	Snapshot(ctx context.Context) (*Snapshot, error)
