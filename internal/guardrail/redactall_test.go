@@ -23,12 +23,12 @@ func TestRedactAllRemovesPIIAndSecretsWithoutPolicy(t *testing.T) {
 	}
 }
 
-func TestRedactorRedactAllNumbersAcrossTexts(t *testing.T) {
-	var r guardrail.Redactor
-	a := r.RedactAll("from ann@example.com")
-	b := r.RedactAll("reply to ann@example.com and bob@example.com")
+func TestScrubberNumbersAcrossTexts(t *testing.T) {
+	var sc guardrail.Scrubber
+	a := sc.Redact("from ann@example.com")
+	b := sc.Redact("reply to ann@example.com and bob@example.com")
 	if a != "from [EMAIL_1]" || b != "reply to [EMAIL_1] and [EMAIL_2]" {
-		t.Errorf("RedactAll twice = %q, %q; want one placeholder per value across both", a, b)
+		t.Errorf("Redact twice = %q, %q; want one placeholder per value across both", a, b)
 	}
 	if strings.Contains(a+b, "@") {
 		t.Errorf("an address survived: %q %q", a, b)
