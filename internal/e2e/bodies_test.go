@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	anoption "github.com/anthropics/anthropic-sdk-go/option"
 	"github.com/openai/openai-go/v3/option"
 )
 
@@ -138,5 +139,40 @@ func TestRequestBodiesAreDeletedAfterRetention(t *testing.T) {
 			t.Fatalf("bodies still stored long after a 2s retention")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestRequestBodiesOfAnthropicMessages: /v1/messages keeps its bodies too, in OpenAI chat form,
+// redacted the same way, streamed or not.
+func TestRequestBodiesOfAnthropicMessages(t *testing.T) {
+	g := start(t, defaultConfig+"\nlogging:\n  bodies: full\n", time.Minute)
+	c := g.anthropicClient()
+	for _, stream := range []bool{false, true} {
+		var resp *http.Response
+		if stream {
+			s := c.Messages.NewStreaming(context.Background(), messagesParams("fast", bodyPrompt), anoption.WithResponseInto(&resp))
+			for s.Next() {
+			}
+			if err := s.Err(); err != nil {
+				t.Fatalf("messages stream: %v", err)
+			}
+			s.Close()
+		} else if _, err := c.Messages.New(context.Background(), messagesParams("fast", bodyPrompt), anoption.WithResponseInto(&resp)); err != nil {
+			t.Fatalf("messages: %v", err)
+		}
+		out := loggedRequest(t, g, resp.Header.Get("X-Request-Id"))
+		b, _ := out["bodies"].(map[string]any)
+		if b == nil || b["mode"] != "full" {
+			t.Fatalf("messages (stream %v): bodies = %v", stream, out["bodies"])
+		}
+		req, answer := b["request"].(string), b["response"].(string)
+		if !strings.Contains(req, "Contact [EMAIL_1] with key [SECRET_1]") || !strings.Contains(answer, "write to [EMAIL_2]") {
+			t.Errorf("messages (stream %v): stored\n%s\n%s\nwant the prompt and answer with placeholders", stream, req, answer)
+		}
+		for _, leak := range []string{bodyEmail, bodyAPIKey, bodyReply} {
+			if strings.Contains(req+answer, leak) {
+				t.Errorf("messages (stream %v): %q was stored", stream, leak)
+			}
+		}
 	}
 }
