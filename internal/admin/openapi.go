@@ -127,6 +127,7 @@ var schemas = map[string]any{
 		"tokens_estimated": map[string]any{"type": "boolean"}, "cost_micro_usd": integer(), "latency_ms": integer(), "ttft_ms": integer(), "stream": map[string]any{"type": "boolean"},
 		"metadata": strMap(), "guardrails": map[string]any{"type": "array", "items": object(nil, map[string]any{
 			"rule": str(), "type": str(), "action": str(), "stage": str(), "count": integer()})}}),
+	"RequestLogDetail": requestLogDetailSchema(),
 	"GuardrailPolicyList": object([]string{"data"}, map[string]any{"object": str(), "data": map[string]any{"type": "array",
 		"items": object([]string{"name", "checks"}, map[string]any{"name": str(), "object": str(), "restore": map[string]any{"type": "boolean"},
 			"checks": map[string]any{"type": "array", "items": object([]string{"name", "kind", "action", "apply"},

@@ -41,6 +41,7 @@ func (a *API) routes() []route {
 		{"POST", "/admin/v1/credentials", "Store a provider credential, encrypted (admin)", "CredentialInput", "Credential", false, a.createCredential},
 		{"DELETE", "/admin/v1/credentials/{id}", "Delete a provider credential (admin)", "", "", false, a.deleteCredential},
 		{"GET", "/admin/v1/logs", "List request logs (filters: since, until, key_id, user_id, team_id, model, provider, status, error_type, metadata.<tag>)", "", "RequestLog", true, a.listLogs},
+		{"GET", "/admin/v1/logs/{id}", "Get one request log with its kept prompt and answer bodies (admin; team_admin of its team)", "", "RequestLogDetail", false, a.getLog},
 		{"GET", "/admin/v1/budgets", "List budgets with their current spend and forecast (admin; others: their teams')", "", "BudgetStatus", true, a.listBudgets},
 		{"GET", "/admin/v1/budgets/{id}/status", "A budget's spend, reservations, period, reset and forecast", "", "BudgetStatus", false, a.budgetStatus},
 		{"GET", "/admin/v1/budgets/events", "List budget alerts (filter: budget_id; admin)", "", "BudgetEvent", true, a.listBudgetEvents},

@@ -163,6 +163,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
 		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter),
 		a.responsesOption(cfg),
+		gateway.WithBodyLogging(cfg.Logging.Bodies, int(cfg.Logging.MaxBodyBytes)),
 		gateway.WithTracer(telemetry.Instrumentation{Metrics: metrics, Tracing: a.tracing}))
 	adminAPI := admin.New(a.store, a.auth, log).
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
@@ -244,6 +245,7 @@ func (a *App) Run(ctx context.Context) error {
 	go a.auth.Run(bgCtx, a.store, a.cfg.Store.SyncInterval)
 	go a.watchStore(bgCtx, a.cfg.Store.SyncInterval)
 	go a.purgeResponses(bgCtx)
+	go a.purgeRequestBodies(bgCtx)
 	if a.verifier != nil {
 		go a.verifier.Run(bgCtx)
 	}

@@ -56,6 +56,7 @@ func buildIndex(snap *store.Snapshot) *index {
 		}
 		if t := idx.teamsByID[k.TeamID]; t != nil {
 			p.TeamName, p.teamModels = t.Name, teamModels(t)
+			p.teamLogBodies = t.Metadata[LogBodiesKey]
 		}
 		idx.byHash[string(k.Hash)] = &keyEntry{principal: p, expiresAt: k.ExpiresAt}
 	}

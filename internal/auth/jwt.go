@@ -74,6 +74,7 @@ func (a *Authenticator) principalFromClaims(c *oidc.Claims) *Principal {
 		p.TeamID = p.Teams[0]
 		if t := idx.teamsByID[p.TeamID]; t != nil {
 			p.TeamName, p.teamModels = t.Name, teamModels(t)
+			p.teamLogBodies = t.Metadata[LogBodiesKey]
 		}
 	}
 	return p

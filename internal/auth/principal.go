@@ -36,6 +36,8 @@ type Principal struct {
 	// admit a model: the key's own restriction and its team's.
 	keyModels  []string
 	teamModels []string
+	// teamLogBodies is the team's log_bodies metadata (logbodies.go).
+	teamLogBodies string
 
 	RPM, TPM int64
 	BudgetID string

@@ -30,6 +30,8 @@ type Config struct {
 	// Guardrails is content policy on input and output (guardrails.go).
 	Guardrails Guardrails `yaml:"guardrails"`
 	Telemetry  Telemetry  `yaml:"telemetry"`
+	// Logging is what the request log keeps of prompts and answers (logging.go).
+	Logging Logging `yaml:"logging"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -271,6 +273,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.QuotaWait, 2*time.Second)
 	setDefault(&r.QuotaMaxWaiters, 256)
 	c.responsesDefaults()
+	c.loggingDefaults()
 	setDefault(&c.Guardrails.StreamWindow, DefaultStreamWindow)
 }
 

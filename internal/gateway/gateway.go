@@ -49,6 +49,8 @@ type Gateway struct {
 	// budgets is nil without budgets; prices caches routes' prices for their estimates.
 	budgets *budget.Ledger
 	prices  routePrices
+
+	bodyLog bodyLogging // which prompts and answers the request log keeps (bodies.go)
 }
 
 // Authenticator tells who a request acts for; *auth.Authenticator in production.

@@ -144,6 +144,7 @@ func (g *Gateway) record(w http.ResponseWriter, r *http.Request, c *call, err er
 		}
 		rec.CostMicroUSD, _ = g.cost(c)
 	}
+	rec.Bodies = g.bodies(p, c)
 	c.cache.record(&rec)
 	if g.tracer != nil {
 		g.tracer.Finish(r.Context(), &rec)

@@ -177,6 +177,7 @@ type Store interface {
 	ListBudgetEvents(ctx context.Context, f BudgetEventFilter, opts ListOptions) (Page[BudgetEvent], error)
 	ResponseStore
 	GuardrailPolicyStore
+	RequestBodyStore
 
 	// Snapshot reads the whole auth state in one transaction.
 	Snapshot(ctx context.Context) (*Snapshot, error)

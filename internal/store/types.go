@@ -187,6 +187,9 @@ type RequestLog struct {
 	Metadata    map[string]string // client tags
 	TraceID     string
 	Guardrails  []GuardrailVerdict // rules that fired; never the matched text
+	// Bodies is the kept prompt and answer (bodies.go); nil when the policy keeps none.
+	// ListRequestLogs leaves it nil; GetRequestLog fills it.
+	Bodies *RequestBodies
 }
 
 // GuardrailVerdict is one guardrail rule that fired on a request: what it did, at which

@@ -179,6 +179,7 @@ func (r *Recorder) drain(ctx context.Context, batch []store.RequestLog) {
 // write in flight would lose the very records the drain is meant to keep.
 func (r *Recorder) flush(ctx context.Context, batch []store.RequestLog) []store.RequestLog {
 	wctx := context.WithoutCancel(ctx)
+	r.captureBodies(batch)
 	delay := r.backoff
 	var err error
 	for attempt := 1; attempt <= writeAttempts; attempt++ {

@@ -84,7 +84,7 @@ func (c *Core) InsertRequestLogs(ctx context.Context, logs []store.RequestLog) e
 				return err
 			}
 		}
-		return nil
+		return c.insertBodies(ctx, tx, logs, stamp)
 	})
 	return c.wrap("insert request logs", logs[0].ID, err)
 }
