@@ -4,7 +4,7 @@ GO ?= go
 BENCH_FLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: test test-go test-sdk lint fuzz bench bench-micro
+.PHONY: test test-go test-sdk lint fuzz fuzz-ci bench bench-micro
 
 # test runs every test: the Go suite with the race detector, then the npm SDK end-to-end test.
 test: test-go test-sdk
@@ -22,6 +22,14 @@ lint:
 	$(GO) vet ./...
 	staticcheck ./...
 
+# fuzz-ci fuzzes what parses untrusted input on the request path — the chat request decoder and
+# the guardrail scanners — briefly; CI runs it. Each target's seed corpus also runs in every
+# `go test`, so the others are exercised there too.
+fuzz-ci:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeChatRequest$$' -fuzztime $(FUZZTIME) ./internal/api
+	$(GO) test -run '^$$' -fuzz '^FuzzScanners$$' -fuzztime $(FUZZTIME) ./internal/guardrail
+	$(GO) test -run '^$$' -fuzz '^FuzzStreamFilter$$' -fuzztime $(FUZZTIME) ./internal/guardrail
+
 # fuzz runs each fuzz target for FUZZTIME (go test allows one target per run).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeChatRequest$$' -fuzztime $(FUZZTIME) ./internal/api
@@ -30,6 +38,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendJSONString$$' -fuzztime $(FUZZTIME) ./internal/mockllm
 	$(GO) test -run '^$$' -fuzz '^FuzzScanners$$' -fuzztime $(FUZZTIME) ./internal/guardrail
 	$(GO) test -run '^$$' -fuzz '^FuzzStreamFilter$$' -fuzztime $(FUZZTIME) ./internal/guardrail
+	$(GO) test -run '^$$' -fuzz '^FuzzParseJudgeVerdict$$' -fuzztime $(FUZZTIME) ./internal/guardrail
+	$(GO) test -run '^$$' -fuzz '^FuzzToChatRequest$$' -fuzztime $(FUZZTIME) ./internal/inbound/anthropic
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGenerateContent$$' -fuzztime $(FUZZTIME) ./internal/inbound/gemini
+	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./internal/inbound/responses
 
 # bench runs the end-to-end load benchmark: mockllm directly vs through sluice.
 #   make bench BENCH_FLAGS='--rates 500,1000 --duration 5s'   (see bench/README.md)
