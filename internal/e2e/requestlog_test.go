@@ -35,16 +35,18 @@ func TestEveryRequestIsLoggedWithUsageAndCost(t *testing.T) {
 	if httpResp.Header.Get("X-Sluice-Cost-Usd") == "" {
 		t.Errorf("no x-sluice-cost-usd header for a priced model")
 	}
-	var streamResp *http.Response
-	stream := client.Chat.Completions.NewStreaming(ctx, userMsg("[[mock tokens=5]]"), option.WithResponseInto(&streamResp))
-	for stream.Next() {
-	}
-	if err := stream.Err(); err != nil {
+	// A stream's cost is known only at its end, so it comes as an HTTP trailer, read once the
+	// body is (plain net/http here: SDKs stop reading at [DONE]).
+	streamResp, err := post(g.URL+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"model":"fast","stream":true,"messages":[{"role":"user","content":"[[mock tokens=5]]"}]}`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	// A stream's cost is known only at its end, so it comes as an HTTP trailer, readable once
-	// the body is (the SDK stops reading at [DONE]).
-	_, _ = io.Copy(io.Discard, streamResp.Body)
+	streamBody, _ := io.ReadAll(streamResp.Body)
+	streamResp.Body.Close()
+	if !strings.HasSuffix(string(streamBody), "data: [DONE]\n\n") {
+		t.Fatalf("stream did not end with [DONE]: %q", streamBody)
+	}
 	if v, err := strconv.ParseFloat(streamResp.Trailer.Get("X-Sluice-Cost-Usd"), 64); err != nil || v <= 0 {
 		t.Errorf("stream trailer x-sluice-cost-usd = %q, want a positive cost", streamResp.Trailer.Get("X-Sluice-Cost-Usd"))
 	}
