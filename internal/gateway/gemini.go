@@ -2,9 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -108,45 +105,9 @@ func (g *Gateway) relayGemini(ctx context.Context, w http.ResponseWriter, r *htt
 	} else {
 		rc = startJSONStream(w)
 	}
-	bufp := chunkBufPool.Get().(*[]byte)
-	defer chunkBufPool.Put(bufp)
 	enc := gemini.NewStreamEncoder(req.Model, framing)
-	sg := newStreamGuard(c)
-	for {
-		chunk, err := stream.Next()
-		buf := (*bufp)[:0]
-		done := errors.Is(err, io.EOF)
-		switch {
-		case done:
-			if buf, err = sg.appendHeld(buf, enc); err == nil {
-				buf, err = enc.AppendFinish(buf)
-			}
-		case err != nil: // the provider's failure, reported below
-		default:
-			c.observe(chunk)
-			var send bool
-			if send, err = sg.filter(chunk); send && err == nil {
-				buf, err = enc.AppendChunk(buf, chunk)
-			}
-		}
-		if err != nil {
-			if c.failed(r, err) {
-				e := api.AsError(err)
-				g.log.LogAttrs(r.Context(), slog.LevelWarn, "stream failed", slog.String("code", e.Code), slog.Any("err", e.Err))
-				_, _ = w.Write(enc.AppendError(buf[:0], e))
-				_ = rc.Flush()
-			}
-			return nil
-		}
-		*bufp = buf
-		if len(buf) > 0 && !c.send(w, rc, buf) {
-			return nil // client gone; the deferred Close cancels upstream
-		}
-		if done {
-			g.setCostTrailer(w, c)
-			return nil
-		}
-	}
+	g.relayEvents(w, r, rc, stream, c, enc, enc.AppendError)
+	return nil
 }
 
 // startJSONStream sends the status and headers of a stream framed as one JSON array.

@@ -2,9 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -77,52 +74,8 @@ func (g *Gateway) relayMessages(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	defer stream.Close() // cancels the upstream request if the client left early
 
-	rc := startSSE(w)
-
-	bufp := chunkBufPool.Get().(*[]byte)
-	defer chunkBufPool.Put(bufp)
-	enc := anthropic.NewStreamEncoder(req.Model)
-	sg := newStreamGuard(c)
-	for {
-		chunk, err := stream.Next()
-		buf := (*bufp)[:0]
-		done := errors.Is(err, io.EOF)
-		switch {
-		case done:
-			if buf, err = sg.appendHeld(buf, enc); err == nil {
-				buf, err = enc.AppendFinish(buf)
-			}
-		case err != nil: // the provider's failure, reported below
-		default:
-			c.observe(chunk)
-			var send bool
-			if send, err = sg.filter(chunk); send && err == nil {
-				buf, err = enc.AppendChunk(buf, chunk)
-			}
-		}
-		if err != nil {
-			if c.failed(r, err) {
-				g.writeMessagesStreamError(w, rc, r, err)
-			}
-			return nil
-		}
-		*bufp = buf
-		if len(buf) > 0 && !c.send(w, rc, buf) {
-			return nil // client gone; the deferred Close cancels upstream
-		}
-		if done {
-			g.setCostTrailer(w, c)
-			return nil
-		}
-	}
-}
-
-func (g *Gateway) writeMessagesStreamError(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, err error) {
-	e := api.AsError(err)
-	g.log.LogAttrs(r.Context(), slog.LevelWarn, "stream failed",
-		slog.String("code", e.Code), slog.Any("err", e.Err))
-	_, _ = w.Write(anthropic.AppendErrorEvent(nil, e))
-	_ = rc.Flush()
+	g.relayEvents(w, r, startSSE(w), stream, c, anthropic.NewStreamEncoder(req.Model), anthropic.AppendErrorEvent)
+	return nil
 }
 
 // writeAnthropicError renders an error as the Anthropic API does, so Anthropic SDKs raise

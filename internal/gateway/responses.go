@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -176,50 +175,12 @@ func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *
 	defer stream.Close() // cancels the upstream request if the client left early
 
 	rc := startSSE(w)
-
-	bufp := chunkBufPool.Get().(*[]byte)
-	defer chunkBufPool.Put(bufp)
 	enc := responses.NewStreamEncoder(resp)
-	sg := newStreamGuard(c)
-	for {
-		chunk, err := stream.Next()
-		buf := (*bufp)[:0]
-		done := errors.Is(err, io.EOF)
-		switch {
-		case done:
-			if buf, err = sg.appendHeld(buf, enc); err == nil {
-				buf, err = enc.AppendFinish(buf)
-			}
-		case err != nil: // the provider's failure, reported below
-		default:
-			c.observe(chunk)
-			var send bool
-			if send, err = sg.filter(chunk); send && err == nil {
-				buf, err = enc.AppendChunk(buf, chunk)
-			}
-		}
-		if err != nil {
-			if c.failed(r, err) {
-				e := api.AsError(err)
-				g.log.LogAttrs(r.Context(), slog.LevelWarn, "stream failed",
-					slog.String("code", e.Code), slog.Any("err", e.Err))
-				_, _ = w.Write(enc.AppendFailure(buf[:0], e))
-				_ = rc.Flush()
-				// Kept failed, as OpenAI keeps failed responses: GET shows what went wrong.
-				g.keep(r, tenant, enc.Response(), conv)
-			}
-			return nil
-		}
-		*bufp = buf
-		if len(buf) > 0 && !c.send(w, rc, buf) {
-			return nil // client gone; the deferred Close cancels upstream
-		}
-		if done {
-			g.setCostTrailer(w, c)
-			g.keep(r, tenant, enc.Response(), conv)
-			return nil
-		}
+	// A failed response is kept too, as OpenAI keeps them: GET shows what went wrong.
+	if g.relayEvents(w, r, rc, stream, c, enc, enc.AppendFailure) != streamGone {
+		g.keep(r, tenant, enc.Response(), conv)
 	}
+	return nil
 }
 
 // getResponse serves GET /v1/responses/{id}: the tenant's stored response as it was sent.
