@@ -107,29 +107,6 @@ func (s StringList) MarshalJSONTo(enc *jsonx.Encoder) error {
 
 // UnmarshalJSONFrom accepts a string, an array of strings or null.
 func (s *StringList) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
-	*s = nil
-	switch dec.PeekKind() {
-	case jsonx.KindNull:
-		_, err := dec.ReadToken()
-		return err
-	case jsonx.KindString:
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*s = StringList{tok.String()}
-		return nil
-	case jsonx.KindArray:
-		var many []string
-		if err := jsonx.UnmarshalDecode(dec, &many); err != nil {
-			return err
-		}
-		*s = many
-		return nil
-	default:
-		if _, err := dec.ReadValue(); err != nil {
-			return err
-		}
-		return fmt.Errorf("stop: must be a string or an array of strings")
-	}
+	return jsonx.UnmarshalStringOrArray(dec, (*[]string)(s), func(v string) string { return v },
+		"stop: must be a string or an array of strings")
 }

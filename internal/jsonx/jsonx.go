@@ -9,6 +9,7 @@
 package jsonx
 
 import (
+	"errors"
 	"io"
 
 	"github.com/go-json-experiment/json"
@@ -75,4 +76,31 @@ type appendWriter struct{ buf []byte }
 func (w *appendWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	return len(p), nil
+}
+
+// UnmarshalStringOrArray decodes a member that an API accepts either as one string or as an
+// array (OpenAI's stop, Anthropic's content, the Responses API's input): null leaves *dst nil,
+// a string becomes the one element one(s), an array decodes as []T. Any other kind is an error
+// with the message invalid.
+func UnmarshalStringOrArray[T any](dec *Decoder, dst *[]T, one func(string) T, invalid string) error {
+	*dst = nil
+	switch dec.PeekKind() {
+	case KindNull:
+		_, err := dec.ReadToken()
+		return err
+	case KindString:
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		*dst = []T{one(tok.String())}
+		return nil
+	case KindArray:
+		return UnmarshalDecode(dec, dst)
+	default:
+		if _, err := dec.ReadValue(); err != nil {
+			return err
+		}
+		return errors.New(invalid)
+	}
 }

@@ -6,8 +6,6 @@
 package anthropic
 
 import (
-	"fmt"
-
 	"github.com/sluicehq/sluice/internal/jsonx"
 )
 
@@ -51,34 +49,8 @@ type Blocks []Block
 
 // UnmarshalJSONFrom accepts a string, an array of blocks or null.
 func (b *Blocks) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
-	*b = nil
-	switch dec.PeekKind() {
-	case jsonx.KindNull:
-		_, err := dec.ReadToken()
-		return err
-	case jsonx.KindString:
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*b = Blocks{{Type: "text", Text: tok.String()}}
-		return nil
-	case jsonx.KindArray:
-		var many []Block
-		if err := jsonx.UnmarshalDecode(dec, &many); err != nil {
-			return err
-		}
-		if many == nil {
-			many = []Block{}
-		}
-		*b = many
-		return nil
-	default:
-		if _, err := dec.ReadValue(); err != nil {
-			return err
-		}
-		return fmt.Errorf("content: must be a string or an array of content blocks")
-	}
+	return jsonx.UnmarshalStringOrArray(dec, (*[]Block)(b), func(s string) Block { return Block{Type: "text", Text: s} },
+		"content: must be a string or an array of content blocks")
 }
 
 // Block is one content block of a request: text, image, tool_use or tool_result (others are

@@ -6,8 +6,6 @@
 package responses
 
 import (
-	"fmt"
-
 	"github.com/sluicehq/sluice/internal/jsonx"
 )
 
@@ -83,31 +81,9 @@ type Items []Item
 
 // UnmarshalJSONFrom accepts a string, an array of items or null.
 func (it *Items) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
-	*it = nil
-	switch dec.PeekKind() {
-	case jsonx.KindNull:
-		_, err := dec.ReadToken()
-		return err
-	case jsonx.KindString:
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*it = Items{{Type: "message", Role: "user", Content: Parts{{Type: "input_text", Text: tok.String()}}}}
-		return nil
-	case jsonx.KindArray:
-		var many []Item
-		if err := jsonx.UnmarshalDecode(dec, &many); err != nil {
-			return err
-		}
-		*it = many
-		return nil
-	default:
-		if _, err := dec.ReadValue(); err != nil {
-			return err
-		}
-		return fmt.Errorf("input: must be a string or an array of input items")
-	}
+	return jsonx.UnmarshalStringOrArray(dec, (*[]Item)(it), func(s string) Item {
+		return Item{Type: "message", Role: "user", Content: Parts{{Type: "input_text", Text: s}}}
+	}, "input: must be a string or an array of input items")
 }
 
 // Item is one input item: a message (type "message" or absent, as the SDKs' "easy" input
@@ -132,34 +108,8 @@ type Parts []Part
 
 // UnmarshalJSONFrom accepts a string, an array of parts or null.
 func (p *Parts) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
-	*p = nil
-	switch dec.PeekKind() {
-	case jsonx.KindNull:
-		_, err := dec.ReadToken()
-		return err
-	case jsonx.KindString:
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		*p = Parts{{Type: "input_text", Text: tok.String()}}
-		return nil
-	case jsonx.KindArray:
-		var many []Part
-		if err := jsonx.UnmarshalDecode(dec, &many); err != nil {
-			return err
-		}
-		if many == nil {
-			many = []Part{}
-		}
-		*p = many
-		return nil
-	default:
-		if _, err := dec.ReadValue(); err != nil {
-			return err
-		}
-		return fmt.Errorf("content: must be a string or an array of content parts")
-	}
+	return jsonx.UnmarshalStringOrArray(dec, (*[]Part)(p), func(s string) Part { return Part{Type: "input_text", Text: s} },
+		"content: must be a string or an array of content parts")
 }
 
 // Part is one content part: input_text, input_image, output_text or refusal (input_file
