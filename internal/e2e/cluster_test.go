@@ -14,6 +14,36 @@ import (
 // TestTwoNodesShareOneStore runs two gateways on one store: a key revoked and a model added
 // through one node take effect on the other within the sync interval.
 func TestTwoNodesShareOneStore(t *testing.T) {
+	a, b := twoNodes(t)
+
+	team := mustAdmin(t, a, clientKey, "POST", "/admin/v1/teams", map[string]any{"name": "t"}, 201)
+	out := mustAdmin(t, a, clientKey, "POST", "/admin/v1/keys", map[string]any{"owner_kind": "team", "owner_id": team["id"]}, 201)
+	key, id := out["key"].(string), out["api_key"].(map[string]any)["id"].(string)
+	onB := keyClient(b, key)
+	params := userMsg("hi")
+	params.Model = "p/m"
+	waitFor(t, "node B to accept a key issued on node A", func() bool {
+		_, err := onB.Chat.Completions.New(context.Background(), params)
+		return err == nil
+	})
+	mustAdmin(t, a, clientKey, "POST", "/admin/v1/keys/"+id+"/revoke", nil, 200)
+	waitFor(t, "node B to refuse the key revoked on node A", func() bool {
+		_, err := onB.Chat.Completions.New(context.Background(), params)
+		return err != nil
+	})
+
+	mustAdminRaw(t, a, "POST", "/admin/v1/models", `{"name":"shared","targets":[{"provider":"p","model":"m"}]}`, 201)
+	master := b.client()
+	waitFor(t, "node B to serve a model added on node A", func() bool {
+		p, _, _, err := chatVia(t, master, "shared")
+		return err == nil && p == "p"
+	})
+}
+
+// twoNodes starts two gateways sharing one SQLite store that each re-reads every 50 ms, in front
+// of one mock provider, as two replicas of a deployment.
+func twoNodes(t *testing.T) (a, b *gateway) {
+	t.Helper()
 	mock, err := mockllm.Listen("127.0.0.1:0", mockllm.Options{APIKey: mockKey})
 	if err != nil {
 		t.Fatal(err)
@@ -47,28 +77,5 @@ auth:
 		t.Cleanup(func() { cancel(); <-done })
 		return &gateway{URL: "http://" + a.Addr().String()}
 	}
-	a, b := node(), node()
-
-	team := mustAdmin(t, a, clientKey, "POST", "/admin/v1/teams", map[string]any{"name": "t"}, 201)
-	out := mustAdmin(t, a, clientKey, "POST", "/admin/v1/keys", map[string]any{"owner_kind": "team", "owner_id": team["id"]}, 201)
-	key, id := out["key"].(string), out["api_key"].(map[string]any)["id"].(string)
-	onB := keyClient(b, key)
-	params := userMsg("hi")
-	params.Model = "p/m"
-	waitFor(t, "node B to accept a key issued on node A", func() bool {
-		_, err := onB.Chat.Completions.New(context.Background(), params)
-		return err == nil
-	})
-	mustAdmin(t, a, clientKey, "POST", "/admin/v1/keys/"+id+"/revoke", nil, 200)
-	waitFor(t, "node B to refuse the key revoked on node A", func() bool {
-		_, err := onB.Chat.Completions.New(context.Background(), params)
-		return err != nil
-	})
-
-	mustAdminRaw(t, a, "POST", "/admin/v1/models", `{"name":"shared","targets":[{"provider":"p","model":"m"}]}`, 201)
-	master := b.client()
-	waitFor(t, "node B to serve a model added on node A", func() bool {
-		p, _, _, err := chatVia(t, master, "shared")
-		return err == nil && p == "p"
-	})
+	return node(), node()
 }

@@ -1,19 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sluicehq/sluice/internal/app"
-	"github.com/sluicehq/sluice/internal/mockllm"
 )
 
 // storedPoliciesConfig declares one policy in the file, so a stored policy of the same name
@@ -217,40 +211,7 @@ func TestGuardrailJudgeTimeoutFailsOpenOrClosed(t *testing.T) {
 // TestTwoNodesShareStoredGuardrailPolicies stores a policy through one node and watches the
 // other enforce it, then drop it, within the sync interval.
 func TestTwoNodesShareStoredGuardrailPolicies(t *testing.T) {
-	mock, err := mockllm.Listen("127.0.0.1:0", mockllm.Options{APIKey: mockKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = mock.Close(context.Background()) })
-	dir := t.TempDir()
-	cfg := strings.NewReplacer("{{MOCK}}", mock.URL(), "{{DB}}", filepath.Join(dir, "shared.db")).Replace(`
-providers:
-  p: {type: openai, base_url: "{{MOCK}}/v1", api_key: ` + mockKey + `}
-store:
-  path: {{DB}}
-  sync_interval: 50ms
-auth:
-  master_key: ` + clientKey + `
-`)
-	path := filepath.Join(dir, "sluice.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	node := func() *gateway {
-		a, err := app.New(context.Background(), app.Options{ConfigPath: path, Listen: "127.0.0.1:0"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- a.Run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done })
-		return &gateway{URL: "http://" + a.Addr().String()}
-	}
-	a, b := node(), node()
+	a, b := twoNodes(t)
 	mustAdminRaw(t, a, "POST", "/admin/v1/guardrails/policies",
 		`{"name":"shared","checks":[{"name":"codename","kind":"keyword","action":"block","keywords":["bluebird"]}],"attach":{"org":true}}`, 201)
 	waitFor(t, "node B to enforce a policy stored on node A", func() bool {
