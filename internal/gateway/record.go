@@ -39,6 +39,11 @@ type call struct {
 	meta   map[string]string
 	err    error // a failure after the response started (streams)
 
+	// cost's memo: the price of pricedUsage.
+	pricedUsage *api.Usage
+	costMicro   int64
+	costKnown   bool
+
 	cache       *cacheCall // nil when the cache is off
 	budget      budgetHold
 	ticket      ratelimit.Ticket
@@ -70,12 +75,22 @@ func metadata(r *http.Request) (map[string]string, error) {
 
 // cost prices the call's usage; ok is false when the model has no price.
 func (g *Gateway) cost(c *call) (int64, bool) {
+	if c.usage == nil || c.res.Target == nil {
+		return 0, false
+	}
+	// The header, the budget, the cache's savings and the log all ask: price the usage once,
+	// so they agree even if a reload swaps the price list mid-request.
+	if c.pricedUsage == c.usage {
+		return c.costMicro, c.costKnown
+	}
 	pricer := g.snapshot.Load().Pricer
-	if pricer == nil || c.usage == nil || c.res.Target == nil {
+	if pricer == nil {
 		return 0, false
 	}
 	t := c.res.Target
-	return pricer.Cost(t.Provider, t.Adapter.Type(), t.Model, c.usage)
+	c.costMicro, c.costKnown = pricer.Cost(t.Provider, t.Adapter.Type(), t.Model, c.usage)
+	c.pricedUsage = c.usage
+	return c.costMicro, c.costKnown
 }
 
 // setCostHeader tells a non-streaming client what its request cost.
