@@ -29,7 +29,12 @@ type ChatRequest struct {
 	ParallelToolCalls   *bool          `json:"parallel_tool_calls,omitzero"`
 	ResponseFormat      jsonx.Value    `json:"response_format,omitzero"`
 	User                string         `json:"user,omitzero"`
-	Extra               jsonx.Value    `json:",embed"`
+	// ReasoningEffort is OpenAI's reasoning control (minimal, low, medium, high); adapters of
+	// providers that budget thinking in tokens map it to a budget.
+	ReasoningEffort string `json:"reasoning_effort,omitzero"`
+	// Thinking is Anthropic's thinking object, also accepted on chat completions.
+	Thinking *Thinking   `json:"thinking,omitzero"`
+	Extra    jsonx.Value `json:",embed"`
 }
 
 // StreamOptions is the stream_options object.
@@ -61,13 +66,18 @@ func (r *ChatRequest) Validate() error {
 
 // Message is one entry of messages, and the message of a non-streaming choice.
 type Message struct {
-	Role       string      `json:"role"`
-	Content    Content     `json:"content"`
-	Name       string      `json:"name,omitzero"`
-	ToolCalls  []ToolCall  `json:"tool_calls,omitzero"`
-	ToolCallID string      `json:"tool_call_id,omitzero"`
-	Refusal    *string     `json:"refusal,omitzero"`
-	Extra      jsonx.Value `json:",embed"`
+	Role       string     `json:"role"`
+	Content    Content    `json:"content"`
+	Name       string     `json:"name,omitzero"`
+	ToolCalls  []ToolCall `json:"tool_calls,omitzero"`
+	ToolCallID string     `json:"tool_call_id,omitzero"`
+	Refusal    *string    `json:"refusal,omitzero"`
+	// ReasoningContent is the thinking text of an answer (the thinking blocks' text joined);
+	// ThinkingBlocks are the blocks themselves, which a client sends back with the assistant
+	// turn so a provider that signs its thinking can continue it.
+	ReasoningContent string          `json:"reasoning_content,omitzero"`
+	ThinkingBlocks   []ThinkingBlock `json:"thinking_blocks,omitzero"`
+	Extra            jsonx.Value     `json:",embed"`
 }
 
 // Tool is an entry of tools.

@@ -52,11 +52,15 @@ type ChunkChoice struct {
 
 // Delta is the increment of a message within a chunk.
 type Delta struct {
-	Role      string      `json:"role,omitzero"`
-	Content   *string     `json:"content,omitzero"`
-	Refusal   *string     `json:"refusal,omitzero"`
-	ToolCalls []ToolCall  `json:"tool_calls,omitzero"`
-	Extra     jsonx.Value `json:",embed"`
+	Role      string     `json:"role,omitzero"`
+	Content   *string    `json:"content,omitzero"`
+	Refusal   *string    `json:"refusal,omitzero"`
+	ToolCalls []ToolCall `json:"tool_calls,omitzero"`
+	// ReasoningContent is a fragment of thinking text; ThinkingBlocks carry the same text
+	// with the block structure and, last in each block, its signature (see ThinkingBlock).
+	ReasoningContent string          `json:"reasoning_content,omitzero"`
+	ThinkingBlocks   []ThinkingBlock `json:"thinking_blocks,omitzero"`
+	Extra            jsonx.Value     `json:",embed"`
 }
 
 // Usage is the token accounting of a request.

@@ -78,6 +78,11 @@ func (c *call) guardrailVerdicts() []store.GuardrailVerdict {
 
 // streamGuard filters a stream's deltas: one hold-back filter per choice's content and per
 // tool call's arguments. When no output check or restore applies it is nil and costs nothing.
+//
+// Thinking (reasoning_content, thinking_blocks) passes through unscanned, as the non-stream
+// output check leaves it: it is not the answer, and the provider signs it, so a redaction or a
+// restored placeholder would void the signature and the client's next turn would be refused.
+// What the model concludes from it reaches the client only through the answer, which is scanned.
 type streamGuard struct {
 	sc      *guardrail.Scanner
 	window  int
@@ -201,7 +206,8 @@ func (sg *streamGuard) finish() (*api.ChatChunk, int, error) {
 
 func emptyDelta(cc *api.ChunkChoice) bool {
 	d := &cc.Delta
-	if cc.FinishReason != nil || d.Role != "" || d.Refusal != nil || len(d.Extra) > 0 || (d.Content != nil && *d.Content != "") {
+	if cc.FinishReason != nil || d.Role != "" || d.Refusal != nil || len(d.Extra) > 0 || (d.Content != nil && *d.Content != "") ||
+		d.ReasoningContent != "" || len(d.ThinkingBlocks) > 0 {
 		return false
 	}
 	for _, tc := range d.ToolCalls {

@@ -36,6 +36,10 @@ func ToChatRequest(in *MessagesRequest) (*api.ChatRequest, error) {
 		Stream:      in.Stream,
 		Messages:    make([]api.Message, 0, len(in.Messages)+1),
 	}
+	var err error
+	if out.Thinking, err = thinkingConfig(in.Thinking, *in.MaxTokens); err != nil {
+		return nil, err
+	}
 	if len(in.StopSequences) > 0 {
 		out.Stop = api.StringList(in.StopSequences)
 	}
@@ -227,7 +231,8 @@ func toolMessage(blk *Block, where string) (api.Message, error) {
 	return api.Message{Role: "tool", ToolCallID: blk.ToolUseID, Content: api.TextContent(b.String())}, nil
 }
 
-// assistantMessage folds text blocks into content and tool_use blocks into tool_calls.
+// assistantMessage folds text blocks into content, tool_use blocks into tool_calls and
+// thinking blocks, in their order, into thinking_blocks.
 func assistantMessage(bs Blocks, i int) (api.Message, error) {
 	msg := api.Message{Role: "assistant"}
 	var text strings.Builder
@@ -247,6 +252,12 @@ func assistantMessage(bs Blocks, i int) (api.Message, error) {
 			}
 			msg.ToolCalls = append(msg.ToolCalls, api.ToolCall{ID: blk.ID, Type: "function",
 				Function: api.FunctionCall{Name: blk.Name, Arguments: args}})
+		case api.ThinkingBlockThinking, api.ThinkingBlockRedacted:
+			tb, err := thinkingBlock(blk, where)
+			if err != nil {
+				return api.Message{}, err
+			}
+			msg.ThinkingBlocks = append(msg.ThinkingBlocks, tb)
 		default:
 			return api.Message{}, unsupportedBlock(blk.Type, where)
 		}
@@ -259,7 +270,7 @@ func assistantMessage(bs Blocks, i int) (api.Message, error) {
 }
 
 func unsupportedBlock(typ, where string) error {
-	return invalid("messages", fmt.Sprintf("%s: content block type %q is not supported by this gateway (text, image, tool_use and tool_result are)", where, typ))
+	return invalid("messages", fmt.Sprintf("%s: content block type %q is not supported by this gateway (text, image, tool_use, tool_result and, from the assistant, thinking and redacted_thinking are)", where, typ))
 }
 
 // translateTools maps client tools to functions and tool_choice to OpenAI's forms.

@@ -80,10 +80,17 @@ func TestToChatRequestRefuses(t *testing.T) {
 		{"no max_tokens", `{"model":"m",` + msgs + `}`, "max_tokens"},
 		{"zero max_tokens", `{"model":"m","max_tokens":0,` + msgs + `}`, "max_tokens"},
 		{"no messages", `{"model":"m","max_tokens":1,"messages":[]}`, "messages"},
-		{"unknown member", `{"model":"m","max_tokens":1,"top_k":3,"thinking":{"type":"enabled"},` + msgs + `}`, "thinking"},
+		{"unknown member", `{"model":"m","max_tokens":1,"top_k":3,` + msgs + `}`, "top_k"},
+		{"thinking without budget", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled"},` + msgs + `}`, "thinking"},
+		{"thinking budget below 1024", `{"model":"m","max_tokens":4096,"thinking":{"type":"enabled","budget_tokens":1023},` + msgs + `}`, "thinking"},
+		{"thinking budget not below max_tokens", `{"model":"m","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":2048},` + msgs + `}`, "thinking"},
+		{"thinking type unknown", `{"model":"m","max_tokens":4096,"thinking":{"type":"on"},` + msgs + `}`, "thinking"},
+		{"thinking display unknown", `{"model":"m","max_tokens":4096,"thinking":{"type":"adaptive","display":"full"},` + msgs + `}`, "thinking"},
+		{"budget on disabled thinking", `{"model":"m","max_tokens":4096,"thinking":{"type":"disabled","budget_tokens":2000},` + msgs + `}`, "thinking"},
 		{"bad role", `{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}`, "messages"},
 		{"document block", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"document"}]}]}`, "messages"},
-		{"thinking block", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"hm"}]}]}`, "messages"},
+		{"thinking block from the user", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"thinking","thinking":"hm","signature":"s"}]}]}`, "messages"},
+		{"redacted thinking without data", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"redacted_thinking"}]}]}`, "messages"},
 		{"image without source", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image"}]}]}`, "messages"},
 		{"image file source", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f"}}]}]}`, "messages"},
 		{"image in tool result", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image"}]}]}]}`, "messages"},
@@ -119,6 +126,7 @@ func FuzzToChatRequest(f *testing.F) {
 		`{"model":"m","max_tokens":1,"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"x"}}]}]}`,
 		`{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":1}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"r"}]}],"tools":[{"name":"f","input_schema":{}}],"tool_choice":{"type":"tool","name":"f"}}`,
 		`{"model":"m","max_tokens":1,"stream":true,"messages":[{"role":"user","content":null}]}`,
+		`{"model":"m","max_tokens":2000,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"s"},{"type":"redacted_thinking","data":"d"}]}]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -8,7 +8,8 @@ import (
 	"github.com/sluicehq/sluice/internal/jsonx"
 )
 
-// FromChatResponse translates a chat completion into a Message. Only the first choice is
+// FromChatResponse translates a chat completion into a Message: thinking blocks, text, tool_use
+// blocks. Only the first choice is
 // used: the Messages API has no n, so a translated request never asks for more.
 func FromChatResponse(resp *api.ChatResponse) (*MessageResponse, error) {
 	out := &MessageResponse{
@@ -24,6 +25,10 @@ func FromChatResponse(resp *api.ChatResponse) (*MessageResponse, error) {
 		return out, nil
 	}
 	c := &resp.Choices[0]
+	// Thinking comes first, as Anthropic answers it.
+	for _, tb := range answerThinking(&c.Message) {
+		out.Content = append(out.Content, responseThinking(&tb))
+	}
 	if text := c.Message.Content.String(); text != "" {
 		out.Content = append(out.Content, ResponseBlock{Type: "text", Text: &text})
 	}

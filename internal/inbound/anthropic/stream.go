@@ -9,7 +9,8 @@ import (
 
 // StreamEncoder turns a stream of chat chunks into the Messages API's server-sent events as
 // they arrive, holding only the state of the block in progress: message_start first;
-// content_block_start, deltas and content_block_stop for each text run and each tool call
+// content_block_start, deltas and content_block_stop for each thinking block, text run and
+// tool call
 // (separate blocks with increasing indexes); then, once the stream ends, message_delta with
 // the stop reason and usage, and message_stop. The usage chunk follows the finish chunk in
 // OpenAI's streams, so message_delta waits for Finish.
@@ -20,6 +21,7 @@ type StreamEncoder struct {
 	next    int // index of the next block to open
 	open    int // index of the open block, -1 when none
 	openKin blockKind
+	signed  bool // the open thinking block has its signature: more thinking is a new block
 	tools   map[int]toolBlock // by OpenAI tool call index
 	finish  string
 	usage   *api.Usage
@@ -37,6 +39,7 @@ const (
 	kindNone blockKind = iota
 	kindText
 	kindTool
+	kindThinking
 )
 
 // NewStreamEncoder returns an encoder whose message_start names model until a chunk names
@@ -64,6 +67,9 @@ func (s *StreamEncoder) AppendChunk(dst []byte, c *api.ChatChunk) ([]byte, error
 		ch := &c.Choices[i]
 		if ch.Index != 0 {
 			continue // the Messages API has one answer; translated requests never ask for more
+		}
+		if dst, err = s.appendThinking(dst, &ch.Delta); err != nil {
+			return dst, err
 		}
 		if d := ch.Delta.Content; d != nil && *d != "" {
 			if dst, err = s.appendText(dst, *d); err != nil {
@@ -161,8 +167,65 @@ func (s *StreamEncoder) appendTool(dst []byte, tc *api.ToolCall) ([]byte, error)
 		Delta: blockDelta{Type: "input_json_delta", PartialJSON: &tc.Function.Arguments}})
 }
 
+// appendThinking streams a delta's thinking: its thinking blocks, or, from a provider that
+// reports only reasoning text, that text as an unsigned thinking block.
+func (s *StreamEncoder) appendThinking(dst []byte, d *api.Delta) ([]byte, error) {
+	if len(d.ThinkingBlocks) == 0 {
+		if d.ReasoningContent == "" {
+			return dst, nil
+		}
+		return s.appendThinkingBlock(dst, &api.ThinkingBlock{Type: api.ThinkingBlockThinking, Thinking: d.ReasoningContent})
+	}
+	var err error
+	for i := range d.ThinkingBlocks {
+		if dst, err = s.appendThinkingBlock(dst, &d.ThinkingBlocks[i]); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
+}
+
+// appendThinkingBlock writes one thinking fragment the way Anthropic streams it: a thinking
+// block opens with empty thinking and signature, takes thinking_delta events, and ends with
+// its signature_delta, so a fragment after the signature starts the next block. A
+// redacted_thinking block arrives whole: its content_block_start carries the data, and no
+// delta follows.
+func (s *StreamEncoder) appendThinkingBlock(dst []byte, tb *api.ThinkingBlock) ([]byte, error) {
+	var err error
+	if tb.Type == api.ThinkingBlockRedacted {
+		if dst, err = s.closeBlock(dst); err != nil {
+			return dst, err
+		}
+		if dst, err = s.openBlock(dst, kindThinking, &ResponseBlock{Type: tb.Type, Data: &tb.Data}); err != nil {
+			return dst, err
+		}
+		return s.closeBlock(dst)
+	}
+	if s.openKin != kindThinking || s.signed {
+		if dst, err = s.closeBlock(dst); err != nil {
+			return dst, err
+		}
+		if dst, err = s.openBlock(dst, kindThinking, &ResponseBlock{Type: api.ThinkingBlockThinking, Thinking: ptr(""), Signature: ptr("")}); err != nil {
+			return dst, err
+		}
+	}
+	if tb.Thinking != "" {
+		dst, err = appendEvent(dst, "content_block_delta", &blockDeltaEvent{Type: "content_block_delta", Index: s.open,
+			Delta: blockDelta{Type: "thinking_delta", Thinking: &tb.Thinking}})
+		if err != nil {
+			return dst, err
+		}
+	}
+	if tb.Signature != "" {
+		s.signed = true
+		return appendEvent(dst, "content_block_delta", &blockDeltaEvent{Type: "content_block_delta", Index: s.open,
+			Delta: blockDelta{Type: "signature_delta", Signature: &tb.Signature}})
+	}
+	return dst, nil
+}
+
 func (s *StreamEncoder) openBlock(dst []byte, kind blockKind, b *ResponseBlock) ([]byte, error) {
-	s.open, s.openKin = s.next, kind
+	s.open, s.openKin, s.signed = s.next, kind, false
 	s.next++
 	return appendEvent(dst, "content_block_start", &blockStartEvent{Type: "content_block_start", Index: s.open, ContentBlock: b})
 }

@@ -26,9 +26,19 @@ type MessagesRequest struct {
 	TopP          *float64    `json:"top_p,omitzero"`
 	Tools         []Tool      `json:"tools,omitzero"`
 	ToolChoice    *ToolChoice `json:"tool_choice,omitzero"`
-	// Extra collects every other member (top_k, thinking, service_tier, mcp_servers, ...);
+	Thinking      *Thinking   `json:"thinking,omitzero"`
+	// Extra collects every other member (top_k, service_tier, mcp_servers, ...);
 	// the translation refuses them by name.
 	Extra jsonx.Value `json:",embed"`
+}
+
+// Thinking is {"type":"enabled","budget_tokens"}, {"type":"disabled"} or {"type":"adaptive"},
+// each enabling type with an optional display
+// (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
+type Thinking struct {
+	Type         string `json:"type"`
+	BudgetTokens *int   `json:"budget_tokens,omitzero"`
+	Display      string `json:"display,omitzero"`
 }
 
 // Metadata is the request's metadata object.
@@ -53,8 +63,8 @@ func (b *Blocks) UnmarshalJSONFrom(dec *jsonx.Decoder) error {
 		"content: must be a string or an array of content blocks")
 }
 
-// Block is one content block of a request: text, image, tool_use or tool_result (others are
-// decoded by type only and refused). cache_control rides on text and image blocks to an
+// Block is one content block of a request: text, image, tool_use, tool_result, and in
+// assistant turns thinking and redacted_thinking (others are decoded by type only and refused). cache_control rides on text and image blocks to an
 // Anthropic target (other providers ignore it); citations are accepted and dropped: they
 // change presentation, not the answer.
 type Block struct {
@@ -67,6 +77,9 @@ type Block struct {
 	ToolUseID string       `json:"tool_use_id,omitzero"`
 	Content   Blocks       `json:"content,omitzero"`
 	IsError   bool         `json:"is_error,omitzero"`
+	Thinking  string       `json:"thinking,omitzero"`
+	Signature string       `json:"signature,omitzero"`
+	Data      string       `json:"data,omitzero"` // redacted_thinking
 
 	CacheControl jsonx.Value `json:"cache_control,omitzero"`
 }
@@ -110,14 +123,19 @@ type MessageResponse struct {
 	Usage        Usage           `json:"usage"`
 }
 
-// ResponseBlock is a text or tool_use block of an answer. Text is always written for text
-// blocks (even empty, as at a stream's content_block_start) and input for tool_use blocks.
+// ResponseBlock is a thinking, redacted_thinking, text or tool_use block of an answer. The
+// members each type requires are always written, even empty, as at a stream's
+// content_block_start: text for text blocks, thinking and signature for thinking blocks, data
+// for redacted_thinking and input for tool_use.
 type ResponseBlock struct {
-	Type  string      `json:"type"`
-	Text  *string     `json:"text,omitzero"`
-	ID    string      `json:"id,omitzero"`
-	Name  string      `json:"name,omitzero"`
-	Input jsonx.Value `json:"input,omitzero"`
+	Type      string      `json:"type"`
+	Thinking  *string     `json:"thinking,omitzero"`
+	Signature *string     `json:"signature,omitzero"`
+	Data      *string     `json:"data,omitzero"`
+	Text      *string     `json:"text,omitzero"`
+	ID        string      `json:"id,omitzero"`
+	Name      string      `json:"name,omitzero"`
+	Input     jsonx.Value `json:"input,omitzero"`
 }
 
 // Usage counts tokens the way Anthropic does: input_tokens excludes cache reads and writes.
@@ -151,6 +169,8 @@ type blockDelta struct {
 	Type        string  `json:"type"`
 	Text        *string `json:"text,omitzero"`
 	PartialJSON *string `json:"partial_json,omitzero"`
+	Thinking    *string `json:"thinking,omitzero"`
+	Signature   *string `json:"signature,omitzero"`
 }
 
 type blockStopEvent struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
@@ -15,6 +16,8 @@ import (
 func NewChatRequest(ctx context.Context, ep Endpoint, t *provider.Target, req *api.ChatRequest) (*http.Request, error) {
 	out := *req // shallow copy: the caller's request is shared with retries and logs
 	out.Model = t.Model
+	out.Thinking = nil // Anthropic's; OpenAI's reasoning control, reasoning_effort, is forwarded
+	out.Messages = withoutThinking(req.Messages)
 	if out.Stream && !out.WantsUsage() {
 		so := api.StreamOptions{IncludeUsage: true}
 		if req.StreamOptions != nil {
@@ -31,6 +34,21 @@ func NewChatRequest(ctx context.Context, ep Endpoint, t *provider.Target, req *a
 		accept = acceptEvents
 	}
 	return newJSONRequest(ctx, ep, t, "/chat/completions", body, accept)
+}
+
+// withoutThinking drops the thinking of earlier assistant turns, which OpenAI-compatible
+// servers do not take back (some, such as DeepSeek, reject reasoning_content in input), as
+// other gateways do. msgs is returned as is when there is none, the common case.
+func withoutThinking(msgs []api.Message) []api.Message {
+	i := slices.IndexFunc(msgs, func(m api.Message) bool { return m.ReasoningContent != "" || m.ThinkingBlocks != nil })
+	if i < 0 {
+		return msgs
+	}
+	out := slices.Clone(msgs)
+	for j := i; j < len(out); j++ {
+		out[j].ReasoningContent, out[j].ThinkingBlocks = "", nil
+	}
+	return out
 }
 
 // NewEmbeddingsRequest builds POST /embeddings.
