@@ -123,12 +123,16 @@ func imageBlock(t *provider.Target, param func() string, u string) (block, error
 	return block{Type: "image", Source: &imageSource{Type: "url", URL: u}}, nil
 }
 
-// assistantBlocks converts an assistant turn: its text, then each tool call as a tool_use
-// block whose input is the parsed arguments.
+// assistantBlocks converts an assistant turn: its thinking blocks, its text, then each tool
+// call as a tool_use block whose input is the parsed arguments.
 func assistantBlocks(t *provider.Target, i int, m *api.Message) (blocks, error) {
-	out, err := contentBlocks(t, i, m.Content, false, nil)
+	text, err := contentBlocks(t, i, m.Content, false, nil)
 	if err != nil {
 		return nil, err
+	}
+	out := text
+	if th := thinkingBlocks(m.ThinkingBlocks); len(th) > 0 {
+		out = append(th, text...)
 	}
 	for k, c := range m.ToolCalls {
 		param := fmt.Sprintf("messages[%d].tool_calls[%d]", i, k)

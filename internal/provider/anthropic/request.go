@@ -63,6 +63,9 @@ func translateRequest(t *provider.Target, req *api.ChatRequest, marks *api.Cache
 		out.Metadata = &metadata{UserID: req.User}
 	}
 	var err error
+	if out.Thinking, out.MaxTokens, err = translateThinking(t, req, out.MaxTokens); err != nil {
+		return nil, err
+	}
 	if out.System, out.Messages, err = translateMessages(t, req.Messages, marks); err != nil {
 		return nil, err
 	}

@@ -33,8 +33,9 @@ func (Adapter) DecodeChatResponse(resp *http.Response) (*api.ChatResponse, error
 	return toChatResponse(&msg), nil
 }
 
-// toChatResponse joins the text blocks into the message content and turns tool_use blocks
-// into tool calls. Content is null when the model only called tools, as at OpenAI.
+// toChatResponse joins the text blocks into the message content, turns tool_use blocks
+// into tool calls and keeps thinking blocks as thinking_blocks, their text joined in
+// reasoning_content. Content is null when the model only called tools, as at OpenAI.
 func toChatResponse(m *messageResponse) *api.ChatResponse {
 	var text strings.Builder
 	var calls []api.ToolCall
@@ -48,7 +49,8 @@ func toChatResponse(m *messageResponse) *api.ChatResponse {
 				Function: api.FunctionCall{Name: b.Name, Arguments: arguments(b.Input)}})
 		}
 	}
-	msg := api.Message{Role: "assistant", ToolCalls: calls}
+	msg := api.Message{Role: "assistant", ToolCalls: calls, ThinkingBlocks: answerThinking(m.Content)}
+	msg.ReasoningContent = api.ThinkingText(msg.ThinkingBlocks)
 	if text.Len() > 0 || len(calls) == 0 {
 		msg.Content = api.TextContent(text.String())
 	}

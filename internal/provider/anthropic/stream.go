@@ -17,9 +17,12 @@ import (
 // DecodeChatStream translates the Messages event stream
 // (https://docs.anthropic.com/en/docs/build-with-claude/streaming) event by event:
 // message_start → a role chunk; content_block_start of a tool_use → a tool call header;
-// text_delta → content; input_json_delta → an arguments fragment; message_delta → the stop
-// reason and usage, held until message_stop, which yields the finish chunk and then the usage
-// chunk. ping, thinking deltas and event types added later are skipped.
+// text_delta → content; input_json_delta → an arguments fragment; thinking_delta →
+// reasoning_content and a thinking_blocks fragment with the text; signature_delta → a
+// thinking_blocks fragment with the signature; a redacted_thinking block → a thinking_blocks
+// entry with its data; message_delta → the stop reason and usage, held until message_stop,
+// which yields the finish chunk and then the usage chunk. ping and event types added later are
+// skipped.
 func (Adapter) DecodeChatStream(resp *http.Response) (provider.Stream, error) {
 	return &stream{body: resp.Body, events: sse.NewReader(resp.Body), created: now().Unix()}, nil
 }
@@ -37,9 +40,10 @@ const (
 type blockKind uint8
 
 const (
-	skipped blockKind = iota // thinking, server tool blocks, ...
+	skipped blockKind = iota // server tool blocks, ...
 	textBlock
 	toolBlock
+	thinkingBlock
 )
 
 type openBlock struct {
@@ -63,13 +67,14 @@ type stream struct {
 	tools     int         // tool calls started so far
 
 	// The chunk handed out, reused: it is valid until the next call to Next.
-	ev     streamEvent
-	chunk  api.ChatChunk
-	choice [1]api.ChunkChoice
-	call   [1]api.ToolCall
-	index  int
-	text   string
-	finish string
+	ev      streamEvent
+	chunk   api.ChatChunk
+	choice  [1]api.ChunkChoice
+	call    [1]api.ToolCall
+	thought [1]api.ThinkingBlock
+	index   int
+	text    string
+	finish  string
 }
 
 // Next returns the next chunk, io.EOF after message_stop's chunks, or an *api.Error.
@@ -180,6 +185,14 @@ func (s *stream) blockStart() (*api.ChatChunk, error) {
 		s.tools++
 		// The id, type and name come first with empty arguments, as in OpenAI's streams.
 		return s.emitCall(api.ToolCall{ID: cb.ID, Type: "function", Function: api.FunctionCall{Name: cb.Name}}, b.tool), nil
+	case api.ThinkingBlockThinking:
+		// It starts empty; text and signature follow as deltas.
+		s.blocks = append(s.blocks, openBlock{kind: thinkingBlock})
+		return nil, nil
+	case api.ThinkingBlockRedacted:
+		// It comes whole: no delta follows.
+		s.blocks = append(s.blocks, openBlock{kind: skipped})
+		return s.emitThinking(api.ThinkingBlock{Type: cb.Type, Data: cb.Data}), nil
 	}
 	s.blocks = append(s.blocks, openBlock{kind: skipped})
 	return nil, nil
@@ -198,8 +211,14 @@ func (s *stream) blockDelta() (*api.ChatChunk, error) {
 	case b.kind == toolBlock && ev.Delta.Type == "input_json_delta" && ev.Delta.PartialJSON != "":
 		b.hasArgs = true
 		return s.emitCall(api.ToolCall{Function: api.FunctionCall{Arguments: ev.Delta.PartialJSON}}, b.tool), nil
+	case b.kind == thinkingBlock && ev.Delta.Type == "thinking_delta" && ev.Delta.Thinking != "":
+		c := s.emitThinking(api.ThinkingBlock{Type: api.ThinkingBlockThinking, Thinking: ev.Delta.Thinking})
+		c.Choices[0].Delta.ReasoningContent = ev.Delta.Thinking
+		return c, nil
+	case b.kind == thinkingBlock && ev.Delta.Type == "signature_delta" && ev.Delta.Signature != "":
+		return s.emitThinking(api.ThinkingBlock{Type: api.ThinkingBlockThinking, Signature: ev.Delta.Signature}), nil
 	}
-	return nil, nil // empty fragments, citations, thinking and signature deltas
+	return nil, nil // empty fragments, citations
 }
 
 // blockStop closes a block. A tool call whose input streamed no JSON (a function without
@@ -227,6 +246,12 @@ func (s *stream) emitCall(c api.ToolCall, index int) *api.ChatChunk {
 	c.Index = &s.index
 	s.call[0] = c
 	return s.emit(api.Delta{ToolCalls: s.call[:]})
+}
+
+// emitThinking returns the reused chunk carrying one thinking fragment.
+func (s *stream) emitThinking(tb api.ThinkingBlock) *api.ChatChunk {
+	s.thought[0] = tb
+	return s.emit(api.Delta{ThinkingBlocks: s.thought[:]})
 }
 
 func (s *stream) chunkOf() *api.ChatChunk {

@@ -19,6 +19,15 @@ type messagesRequest struct {
 	TopP          *float64    `json:"top_p,omitzero"`
 	Tools         []tool      `json:"tools,omitzero"`
 	ToolChoice    *toolChoice `json:"tool_choice,omitzero"`
+	Thinking      *thinking   `json:"thinking,omitzero"`
+}
+
+// thinking is {"type":"enabled","budget_tokens"}, {"type":"disabled"} or {"type":"adaptive"}
+// (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
+type thinking struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens,omitzero"`
+	Display      string `json:"display,omitzero"`
 }
 
 type metadata struct {
@@ -43,7 +52,8 @@ func (b blocks) MarshalJSONTo(enc *jsonx.Encoder) error {
 	return jsonx.MarshalEncode(enc, []block(b))
 }
 
-// block is one content block of a request: text, image, tool_use or tool_result.
+// block is one content block of a request: text, image, tool_use, tool_result, thinking or
+// redacted_thinking.
 type block struct {
 	Type      string       `json:"type"`
 	Text      string       `json:"text,omitzero"`
@@ -53,6 +63,10 @@ type block struct {
 	Input     jsonx.Value  `json:"input,omitzero"`
 	ToolUseID string       `json:"tool_use_id,omitzero"`
 	Content   blocks       `json:"content,omitzero"`
+	// A thinking block has both members even when the text is empty (display "omitted").
+	Thinking  *string `json:"thinking,omitzero"`
+	Signature *string `json:"signature,omitzero"`
+	Data      string  `json:"data,omitzero"` // redacted_thinking
 
 	// CacheControl marks a prompt cache breakpoint
 	// (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching), passed through
@@ -95,14 +109,17 @@ type messageResponse struct {
 	Usage      *usage          `json:"usage"`
 }
 
-// responseBlock is a content block of an answer. Thinking, redacted_thinking and server tool
-// blocks are read but not translated.
+// responseBlock is a content block of an answer. Server tool blocks are read but not
+// translated.
 type responseBlock struct {
-	Type  string      `json:"type"`
-	Text  string      `json:"text"`
-	ID    string      `json:"id"`
-	Name  string      `json:"name"`
-	Input jsonx.Value `json:"input"`
+	Type      string      `json:"type"`
+	Text      string      `json:"text"`
+	ID        string      `json:"id"`
+	Name      string      `json:"name"`
+	Input     jsonx.Value `json:"input"`
+	Thinking  string      `json:"thinking"`
+	Signature string      `json:"signature"`
+	Data      string      `json:"data"` // redacted_thinking
 }
 
 // usage counts tokens. Members are pointers because message_delta repeats only some of them
@@ -131,6 +148,8 @@ type eventDelta struct {
 	Type        string `json:"type"`
 	Text        string `json:"text"`
 	PartialJSON string `json:"partial_json"`
+	Thinking    string `json:"thinking"`
+	Signature   string `json:"signature"`
 	StopReason  string `json:"stop_reason"`
 }
 
