@@ -90,6 +90,8 @@ type anRequest struct {
 	StopSequences []string      `json:"stop_sequences"`
 	Tools         []anTool      `json:"tools"`
 	ToolChoice    *anToolChoice `json:"tool_choice"`
+	Thinking      *anThinking   `json:"thinking"`
+	Temperature   *float64      `json:"temperature"`
 }
 
 type anMessage struct {
@@ -133,6 +135,9 @@ type anBlock struct {
 	Input     json.RawMessage `json:"input"`
 	ToolUseID string          `json:"tool_use_id"`
 	Content   json.RawMessage `json:"content"`
+	Thinking  *string         `json:"thinking"`
+	Signature *string         `json:"signature"`
+	Data      string          `json:"data"` // redacted_thinking
 }
 
 type anTool struct {
@@ -177,7 +182,7 @@ func (req *anRequest) validate() *failure {
 	if c := req.ToolChoice; c != nil && c.Type == "tool" && req.toolIndex(c.Name) < 0 {
 		return anInvalid("tool_choice.name: Tool '%s' not found in provided tools", c.Name)
 	}
-	return nil
+	return req.validateThinking()
 }
 
 // checkToolResults enforces the API's pairing rule: every tool_use of an assistant message has
@@ -268,6 +273,7 @@ type anOutcome struct {
 	stopReason   string
 	stopSequence string // the stop sequence that ended the text; "" renders as null
 	usage        anUsage
+	thinking     []anBlockOut // thinking and redacted_thinking blocks, before the rest
 }
 
 // plan decides the reply: tool calls, or text cut to max_tokens (stop_reason max_tokens) and
@@ -292,6 +298,7 @@ func (req *anRequest) plan(b *behavior, fns []functionDef) anOutcome {
 	}
 	out.plan = p
 	out.usage = anUsage{InputTokens: promptTokens, OutputTokens: p.tokens, ServiceTier: "standard"}
+	req.planThinking(&out, seed)
 	return out
 }
 
@@ -346,11 +353,14 @@ type anMessageOut struct {
 }
 
 type anBlockOut struct {
-	Type  string          `json:"type"`
-	Text  *string         `json:"text,omitempty"`
-	ID    string          `json:"id,omitempty"`
-	Name  string          `json:"name,omitempty"`
-	Input json.RawMessage `json:"input,omitempty"`
+	Type      string          `json:"type"`
+	Thinking  *string         `json:"thinking,omitempty"`
+	Signature *string         `json:"signature,omitempty"`
+	Data      string          `json:"data,omitempty"` // redacted_thinking
+	Text      *string         `json:"text,omitempty"`
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Input     json.RawMessage `json:"input,omitempty"`
 }
 
 type anUsage struct {
@@ -375,9 +385,10 @@ func (req *anRequest) message(out *anOutcome, withUsage bool) anMessageOut {
 	if withUsage {
 		msg.Usage = &out.usage
 	}
+	msg.Content = append(msg.Content, out.thinking...)
 	if len(out.plan.calls) == 0 {
 		text := strings.Join(out.plan.pieces, "")
-		msg.Content = []anBlockOut{{Type: "text", Text: &text}}
+		msg.Content = append(msg.Content, anBlockOut{Type: "text", Text: &text})
 	}
 	for _, c := range out.plan.calls {
 		msg.Content = append(msg.Content, anBlockOut{Type: "tool_use", ID: c.id, Name: c.name, Input: json.RawMessage(c.args)})

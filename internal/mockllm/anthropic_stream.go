@@ -222,7 +222,8 @@ func (s *Server) streamMessages(ctx context.Context, w http.ResponseWriter, req 
 		return err
 	}
 	p := &anPacer{s: s, ctx: ctx, b: b, st: st}
-	if done, err := writeBlocks(st, p, &out.plan); done {
+	base := writeThinking(st, out.thinking)
+	if done, err := writeBlocks(st, p, &out.plan, base); done {
 		return err
 	}
 	if done, err := p.next(true); done {
@@ -236,24 +237,26 @@ func (s *Server) streamMessages(ctx context.Context, w http.ResponseWriter, req 
 	return st.err
 }
 
-// writeBlocks writes the content blocks: one text block, or one tool_use block per call.
-func writeBlocks(st *anStream, p *anPacer, plan *choicePlan) (bool, error) {
+// writeBlocks writes the content blocks from index base on: one text block, or one tool_use
+// block per call.
+func writeBlocks(st *anStream, p *anPacer, plan *choicePlan, base int) (bool, error) {
 	const ping = `{"type": "ping"}`
 	if len(plan.calls) == 0 {
-		st.textStart(0)
+		st.textStart(base)
 		st.event("ping", ping)
 		for _, piece := range plan.pieces {
 			if done, err := p.next(false); done {
 				return true, err
 			}
-			st.delta(0, piece, false)
+			st.delta(base, piece, false)
 		}
-		st.blockStop(0)
+		st.blockStop(base)
 		return false, nil
 	}
-	for k, c := range plan.calls {
+	for i, c := range plan.calls {
+		k := base + i
 		st.toolStart(k, c)
-		if k == 0 {
+		if i == 0 {
 			st.event("ping", ping)
 		}
 		st.delta(k, "", true)
