@@ -40,10 +40,12 @@ func (s *streamedText) add(text string) {
 	}
 }
 
-// addChunk keeps a chunk's content and tool-call arguments.
+// addChunk keeps a chunk's content, thinking and tool-call arguments: thinking is billed as
+// output.
 func (s *streamedText) addChunk(chunk *api.ChatChunk) {
 	for i := range chunk.Choices {
 		d := &chunk.Choices[i].Delta
+		s.add(thinkingText(d.ReasoningContent, d.ThinkingBlocks))
 		if d.Content != nil {
 			s.add(*d.Content)
 		}
@@ -88,7 +90,7 @@ func estimateUsage(w http.ResponseWriter, c *call) {
 	if c.resp != nil {
 		for i := range c.resp.Choices {
 			m := &c.resp.Choices[i].Message
-			completion += tokens.Text(m.Content.String())
+			completion += tokens.Text(m.Content.String()) + tokens.Text(thinkingText(m.ReasoningContent, m.ThinkingBlocks))
 			if m.Refusal != nil {
 				completion += tokens.Text(*m.Refusal)
 			}
@@ -100,4 +102,13 @@ func estimateUsage(w http.ResponseWriter, c *call) {
 	prompt := tokens.Prompt(c.req)
 	c.usage = &api.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
 	c.estimated = true
+}
+
+// thinkingText is the thinking text of a message or delta: reasoning_content, which repeats
+// the blocks' text, or else the blocks' text.
+func thinkingText(reasoning string, blocks []api.ThinkingBlock) string {
+	if reasoning != "" || len(blocks) == 0 {
+		return reasoning
+	}
+	return api.ThinkingText(blocks)
 }

@@ -114,3 +114,27 @@ func BenchmarkStreamedText(b *testing.B) {
 		s.release()
 	}
 }
+
+// TestEstimateCountsThinking: thinking is output the provider bills, so an estimate counts it.
+func TestEstimateCountsThinking(t *testing.T) {
+	body := `{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Four.","reasoning_content":"Two plus two is four, a simple sum."},"finish_reason":"stop"}]}`
+	stream := "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"Two plus two is four, a simple sum.\"},\"finish_reason\":null}]}\n\n" +
+		"data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Four.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+	var rec keptRecords
+	h := gatewayOver(t, cannedUpstream{body: []byte(body), stream: []byte(stream)}, &rec)
+	for _, req := range []string{
+		`{"model":"fast","messages":[{"role":"user","content":"2+2?"}]}`,
+		`{"model":"fast","stream":true,"messages":[{"role":"user","content":"2+2?"}]}`,
+	} {
+		rec.recs = nil
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(req)))
+		if w.Code != 200 || len(rec.recs) != 1 {
+			t.Fatalf("%s: status %d, %d records: %s", req, w.Code, len(rec.recs), w.Body)
+		}
+		want := tokens.Text("Four.") + tokens.Text("Two plus two is four, a simple sum.")
+		if r := rec.recs[0]; !r.TokensEstimated || int(r.CompletionTokens) < want-1 || int(r.CompletionTokens) > want {
+			t.Errorf("%s: logged %d completion tokens (estimated %v), want about %d with the thinking", req, r.CompletionTokens, r.TokensEstimated, want)
+		}
+	}
+}

@@ -21,7 +21,7 @@ type StreamEncoder struct {
 	next    int // index of the next block to open
 	open    int // index of the open block, -1 when none
 	openKin blockKind
-	signed  bool // the open thinking block has its signature: more thinking is a new block
+	signed  bool              // the open thinking block has its signature: more thinking is a new block
 	tools   map[int]toolBlock // by OpenAI tool call index
 	finish  string
 	usage   *api.Usage
