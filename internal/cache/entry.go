@@ -57,6 +57,8 @@ type collected struct {
 	hasContent   bool
 	hasRefusal   bool
 	tools        []api.ToolCall
+	reasoning    strings.Builder
+	thinking     []api.ThinkingBlock
 }
 
 // NewCollector returns a collector that gives up past maxBytes of content and arguments.
@@ -106,6 +108,11 @@ func (c *Collector) addDelta(dst *collected, cc *api.ChunkChoice) {
 		dst.refusal.WriteString(*d.Refusal)
 		c.size += len(*d.Refusal)
 	}
+	dst.reasoning.WriteString(d.ReasoningContent)
+	c.size += len(d.ReasoningContent)
+	for i := range d.ThinkingBlocks {
+		c.size += dst.addThinking(&d.ThinkingBlocks[i])
+	}
 	for _, tc := range d.ToolCalls {
 		idx := len(dst.tools)
 		if tc.Index != nil {
@@ -134,6 +141,20 @@ func (c *Collector) addDelta(dst *collected, cc *api.ChunkChoice) {
 	}
 }
 
+// addThinking joins a thinking fragment to the block it continues: the last one, unless that
+// is redacted or already signed (a signature ends its block). It returns the bytes added.
+func (dst *collected) addThinking(tb *api.ThinkingBlock) int {
+	n := len(dst.thinking)
+	if tb.Type != api.ThinkingBlockThinking || n == 0 || dst.thinking[n-1].Type != api.ThinkingBlockThinking || dst.thinking[n-1].Signature != "" {
+		dst.thinking = append(dst.thinking, *tb)
+	} else {
+		last := &dst.thinking[n-1]
+		last.Thinking += tb.Thinking
+		last.Signature = tb.Signature
+	}
+	return len(tb.Thinking) + len(tb.Signature) + len(tb.Data)
+}
+
 // Response returns the assembled answer, or nil when the stream cannot be cached: the
 // collector gave up, or a choice never finished.
 func (c *Collector) Response() *api.ChatResponse {
@@ -148,7 +169,7 @@ func (c *Collector) Response() *api.ChatResponse {
 		if src.finish == "" {
 			return nil
 		}
-		m := api.Message{Role: src.role, ToolCalls: src.tools}
+		m := api.Message{Role: src.role, ToolCalls: src.tools, ReasoningContent: src.reasoning.String(), ThinkingBlocks: src.thinking}
 		for j := range m.ToolCalls {
 			if m.ToolCalls[j].Type == "" {
 				m.ToolCalls[j].Type = "function"
@@ -169,8 +190,9 @@ func (c *Collector) Response() *api.ChatResponse {
 	return &resp
 }
 
-// Replay turns a cached answer into the chunks of a stream: per choice, the role, the content
-// (one chunk), the tool calls (one chunk), the finish reason; then, when withUsage, the usage
+// Replay turns a cached answer into the chunks of a stream: per choice, the role, the thinking
+// (one chunk of whole blocks), the content (one chunk), the tool calls (one chunk), the finish
+// reason; then, when withUsage, the usage
 // chunk. emit must not keep the chunk.
 func Replay(resp *api.ChatResponse, withUsage bool, emit func(*api.ChatChunk) error) error {
 	ch := api.ChatChunk{ID: resp.ID, Object: "chat.completion.chunk", Created: resp.Created, Model: resp.Model,
@@ -185,6 +207,11 @@ func Replay(resp *api.ChatResponse, withUsage bool, emit func(*api.ChatChunk) er
 		empty := ""
 		if err := send(c.Index, api.Delta{Role: m.Role, Content: &empty}, nil); err != nil {
 			return err
+		}
+		if m.ReasoningContent != "" || len(m.ThinkingBlocks) > 0 {
+			if err := send(c.Index, api.Delta{ReasoningContent: m.ReasoningContent, ThinkingBlocks: m.ThinkingBlocks}, nil); err != nil {
+				return err
+			}
 		}
 		if text := m.Content.String(); text != "" {
 			if err := send(c.Index, api.Delta{Content: &text}, nil); err != nil {

@@ -52,6 +52,29 @@ func TestCollectorAssemblesAStream(t *testing.T) {
 	}
 }
 
+// TestCollectorJoinsThinkingFragments: a thinking block's text fragments and its signature
+// make one block; the next fragment after a signature starts another, so a cached answer
+// replays with the provider's blocks intact.
+func TestCollectorJoinsThinkingFragments(t *testing.T) {
+	chunks := decodeChunks(t,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Let me ","thinking_blocks":[{"type":"thinking","thinking":"Let me "}]},"finish_reason":null}]}`,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"think.","thinking_blocks":[{"type":"thinking","thinking":"think."}]},"finish_reason":null}]}`,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"thinking_blocks":[{"type":"thinking","signature":"c2ln"}]},"finish_reason":null}]}`,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"thinking_blocks":[{"type":"redacted_thinking","data":"ZGF0YQ=="}]},"finish_reason":null}]}`,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"More.","thinking_blocks":[{"type":"thinking","thinking":"More."}]},"finish_reason":null}]}`,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"thinking_blocks":[{"type":"thinking","signature":"c2lnMg=="}]},"finish_reason":null}]}`,
+		`{"id":"c1","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}`,
+	)
+	c := NewCollector(1 << 20)
+	for _, ch := range chunks {
+		c.Add(ch)
+	}
+	want := `{"id":"c1","object":"chat.completion","created":7,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hi","reasoning_content":"Let me think.More.","thinking_blocks":[{"type":"thinking","thinking":"Let me think.","signature":"c2ln"},{"type":"redacted_thinking","data":"ZGF0YQ=="},{"type":"thinking","thinking":"More.","signature":"c2lnMg=="}]},"finish_reason":"stop"}]}`
+	if g := jsonOf(t, c.Response()); g != want {
+		t.Errorf("Response() =\n%s\nwant\n%s", g, want)
+	}
+}
+
 func TestCollectorGivesUp(t *testing.T) {
 	unfinished := decodeChunks(t, `{"id":"c","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}`)
 	logprobs := decodeChunks(t, `{"id":"c","choices":[{"index":0,"delta":{"content":"x"},"logprobs":{"content":[]},"finish_reason":"stop"}]}`)
@@ -72,7 +95,7 @@ func TestCollectorGivesUp(t *testing.T) {
 
 func TestReplayThenCollectGivesTheSameAnswer(t *testing.T) {
 	var resp api.ChatResponse
-	body := `{"id":"c9","object":"chat.completion","created":9,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Paris"},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`
+	body := `{"id":"c9","object":"chat.completion","created":9,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Paris","reasoning_content":"France's capital.","thinking_blocks":[{"type":"thinking","thinking":"France's capital.","signature":"c2ln"},{"type":"redacted_thinking","data":"ZGF0YQ=="}]},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"t1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`
 	if err := jsonx.Unmarshal([]byte(body), &resp); err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func (g *Gateway) messagesCountTokens(w http.ResponseWriter, r *http.Request) er
 	// count_tokens takes no max_tokens and no stream; thinking and other members that change
 	// the answer, not the prompt, do not change the count.
 	one := 1
-	in.MaxTokens, in.Stream, in.Extra = &one, false, nil
+	in.MaxTokens, in.Stream, in.Extra, in.Thinking = &one, false, nil, nil
 	req, err := anthropic.ToChatRequest(&in)
 	if err != nil {
 		return err
