@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"fmt"
-
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/provider"
 )
@@ -12,38 +10,25 @@ import (
 // budget; the thinking blocks of earlier assistant turns go back first in their turn, unchanged,
 // since the API verifies their signatures and requires them before the tool_use they led to.
 
-// effortBudgets maps reasoning_effort to budget_tokens, the mapping LiteLLM uses for Claude,
-// so clients moving between gateways keep their costs. 1024 is the API's minimum.
-var effortBudgets = map[string]int{"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192}
-
-const minThinkingBudget = 1024
-
-// translateThinking returns the thinking object and the max_tokens to send. max_tokens bounds
-// thinking and answer together, at Anthropic as in OpenAI's max_completion_tokens, so a
-// client's limit is kept and the budget fits under it; without a client limit the answer gets
-// the default room on top of the budget.
+// translateThinking returns the thinking object and the max_tokens to send: the request's
+// thinking as given (the API validates it, with its own messages), or reasoning_effort as a
+// budget (see provider.EffortBudget).
 func translateThinking(t *provider.Target, req *api.ChatRequest, maxTokens int) (*thinking, int, error) {
 	if th := req.Thinking; th != nil {
-		// Passed as given: the API validates it, with its own messages.
 		return &thinking{Type: th.Type, BudgetTokens: th.BudgetTokens, Display: th.Display}, maxTokens, nil
 	}
-	if req.ReasoningEffort == "" || req.ReasoningEffort == "none" {
+	limit := req.MaxCompletionTokens
+	if limit == nil {
+		limit = req.MaxTokens
+	}
+	budget, limited, err := provider.EffortBudget(req.ReasoningEffort, limit, defaultMaxTokens)
+	switch {
+	case err != nil:
+		return nil, 0, unsupported(t, "reasoning_effort", err.Error())
+	case budget == 0:
 		return nil, maxTokens, nil
 	}
-	budget, ok := effortBudgets[req.ReasoningEffort]
-	if !ok {
-		return nil, 0, unsupported(t, "reasoning_effort", fmt.Sprintf("%q has no thinking budget; use none, minimal, low, medium, high or xhigh", req.ReasoningEffort))
-	}
-	switch {
-	case req.MaxCompletionTokens == nil && req.MaxTokens == nil:
-		maxTokens = budget + defaultMaxTokens
-	case maxTokens <= budget:
-		budget = maxTokens - 1
-		if budget < minThinkingBudget {
-			return nil, 0, unsupported(t, "reasoning_effort", fmt.Sprintf("thinking needs a token limit above %d", minThinkingBudget))
-		}
-	}
-	return &thinking{Type: "enabled", BudgetTokens: budget}, maxTokens, nil
+	return &thinking{Type: "enabled", BudgetTokens: budget}, limited, nil
 }
 
 // thinkingBlocks renders an assistant turn's thinking blocks. A thinking block without a

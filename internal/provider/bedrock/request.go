@@ -26,6 +26,7 @@ const (
 //   - assistant tool_calls become toolUse blocks, tool messages toolResult blocks in a user
 //     message; consecutive messages of one role are merged, as Converse wants turns to alternate;
 //   - max_completion_tokens (or max_tokens), temperature, top_p and stop go to inferenceConfig;
+//   - for Claude models, thinking (or reasoning_effort) and thinking blocks: see thinking.go;
 //   - tools, tool_choice and response_format json_schema: see tools.go.
 //
 // Refused with a 400: n > 1, non-zero presence or frequency penalties, logprobs, logit_bias and
@@ -33,7 +34,7 @@ const (
 // parts other than text and images. seed, user, parallel_tool_calls and other fields Converse
 // has no place for are dropped: none of them changes the shape of the answer.
 func (a Adapter) NewChatRequest(ctx context.Context, t *provider.Target, req *api.ChatRequest) (*http.Request, error) {
-	body, err := toConverse(req)
+	body, err := toConverse(t.Model, req)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +49,7 @@ func (a Adapter) NewChatRequest(ctx context.Context, t *provider.Target, req *ap
 	return a.newSignedRequest(withCall(ctx, call{model: t.Model}), t, op, enc, accept)
 }
 
-func toConverse(req *api.ChatRequest) (*converseRequest, error) {
+func toConverse(model string, req *api.ChatRequest) (*converseRequest, error) {
 	if err := checkUnsupported(req); err != nil {
 		return nil, err
 	}
@@ -58,6 +59,9 @@ func toConverse(req *api.ChatRequest) (*converseRequest, error) {
 		return nil, err
 	}
 	out.InferenceConfig = inference(req)
+	if err := convertThinking(model, req, out); err != nil {
+		return nil, err
+	}
 	if out.ToolConfig, err = convertTools(req, usesTools(out.Messages)); err != nil {
 		return nil, err
 	}
@@ -231,7 +235,7 @@ var imageFormats = map[string]string{
 }
 
 func assistantBlocks(i int, m *api.Message) ([]contentBlock, error) {
-	var blocks []contentBlock
+	blocks := reasoningBlocks(m.ThinkingBlocks) // first, as Claude requires
 	for j, p := range m.Content.Parts {
 		if p.Type != "text" && p.Type != "refusal" {
 			return nil, unsupported(fmt.Sprintf("messages[%d].content[%d]", i, j), "assistant content parts of type %q have no Converse equivalent", p.Type)

@@ -175,7 +175,7 @@ func FuzzConverseRequest(f *testing.F) {
 		if jsonx.Unmarshal([]byte(body), &req) != nil {
 			return
 		}
-		out, err := toConverse(&req)
+		out, err := toConverse("anthropic.claude-sonnet-4-5-v1:0", &req)
 		if err != nil {
 			if e := api.AsError(err); e.Status != http.StatusBadRequest {
 				t.Fatalf("toConverse(%s) = %v, want a 400 or success", body, err)

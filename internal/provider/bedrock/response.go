@@ -11,7 +11,8 @@ import (
 )
 
 // DecodeChatResponse reads a Converse answer into a chat.completion: text blocks joined into the
-// content, toolUse blocks as tool_calls, stopReason as finish_reason, usage with cache tokens.
+// content, toolUse blocks as tool_calls, reasoningContent blocks as thinking_blocks (their text
+// joined in reasoning_content), stopReason as finish_reason, usage with cache tokens.
 // Converse answers carry no id; the request id Bedrock sends as a header stands in.
 func (a Adapter) DecodeChatResponse(resp *http.Response) (*api.ChatResponse, error) {
 	var body converseResponse
@@ -27,8 +28,13 @@ func (a Adapter) DecodeChatResponse(resp *http.Response) (*api.ChatResponse, err
 		case b.ToolUse != nil:
 			msg.ToolCalls = append(msg.ToolCalls, api.ToolCall{ID: b.ToolUse.ToolUseID, Type: "function",
 				Function: api.FunctionCall{Name: b.ToolUse.Name, Arguments: arguments(b.ToolUse.Input)}})
+		case b.ReasoningContent != nil:
+			if tb, ok := thinkingBlock(b.ReasoningContent); ok {
+				msg.ThinkingBlocks = append(msg.ThinkingBlocks, tb)
+			}
 		}
 	}
+	msg.ReasoningContent = api.ThinkingText(msg.ThinkingBlocks)
 	if text.Len() > 0 || len(msg.ToolCalls) == 0 {
 		msg.Content = api.TextContent(text.String()) // else null, as OpenAI sends beside tool calls
 	}

@@ -17,7 +17,8 @@ import (
 // DecodeChatStream reads ConverseStream's event stream frames and translates them one event at
 // a time: messageStart → the role chunk; contentBlockStart with toolUse → a tool call's id and
 // name; contentBlockDelta → content or argument fragments; messageStop → the finish chunk;
-// metadata → the usage chunk, then io.EOF. metadata is Bedrock's last event, so a stream that
+// metadata → the usage chunk, then io.EOF. Reasoning deltas become reasoning_content and
+// thinking_blocks fragments, as from the Anthropic adapter. metadata is Bedrock's last event, so a stream that
 // ends before it is interrupted, even after messageStop.
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
 func (a Adapter) DecodeChatStream(resp *http.Response) (provider.Stream, error) {
@@ -41,11 +42,12 @@ type stream struct {
 	sent    bool        // a chunk has reached the caller
 	done    bool
 
-	chunk  api.ChatChunk // reused: a chunk is valid until the next call to Next
-	choice [1]api.ChunkChoice
-	call   [1]api.ToolCall
-	index  int
-	finish string
+	chunk   api.ChatChunk // reused: a chunk is valid until the next call to Next
+	choice  [1]api.ChunkChoice
+	call    [1]api.ToolCall
+	thought [1]api.ThinkingBlock
+	index   int
+	finish  string
 }
 
 // noChoices encodes as [] in the usage chunk; it is never written to.
@@ -53,8 +55,8 @@ var noChoices = []api.ChunkChoice{}
 
 func (s *stream) Close() error { return s.body.Close() }
 
-// Next returns the next chunk; events that carry nothing for OpenAI (contentBlockStop, reasoning
-// deltas, unknown future events) are skipped.
+// Next returns the next chunk; events that carry nothing for OpenAI (contentBlockStop, unknown
+// future events) are skipped.
 func (s *stream) Next() (*api.ChatChunk, error) {
 	if s.done {
 		return nil, io.EOF
@@ -140,8 +142,27 @@ func (s *stream) contentDelta(typ string, payload []byte) (*api.ChatChunk, error
 			return nil, malformed(fmt.Errorf("bedrock: tool input for content block %d, which started no tool call", ev.ContentBlockIndex))
 		}
 		return s.toolCall(ev.ContentBlockIndex, "", "", d.ToolUse.Input), nil
+	case d.ReasoningContent != nil:
+		return s.reasoning(d.ReasoningContent.Text, d.ReasoningContent.Signature, d.ReasoningContent.RedactedContent), nil
 	}
-	return nil, nil // reasoning and citation deltas have no place in OpenAI's chunk
+	return nil, nil // citation deltas have no place in OpenAI's chunk
+}
+
+// reasoning is a thinking fragment: text (also as reasoning_content), the signature that ends
+// the block, or a whole redacted block; nil when the delta carries nothing.
+func (s *stream) reasoning(text, signature, redacted *string) *api.ChatChunk {
+	switch {
+	case text != nil && *text != "":
+		s.thought[0] = api.ThinkingBlock{Type: api.ThinkingBlockThinking, Thinking: *text}
+		return s.delta(api.Delta{ReasoningContent: *text, ThinkingBlocks: s.thought[:]}, nil)
+	case signature != nil && *signature != "":
+		s.thought[0] = api.ThinkingBlock{Type: api.ThinkingBlockThinking, Signature: *signature}
+	case redacted != nil && *redacted != "":
+		s.thought[0] = api.ThinkingBlock{Type: api.ThinkingBlockRedacted, Data: *redacted}
+	default:
+		return nil
+	}
+	return s.delta(api.Delta{ThinkingBlocks: s.thought[:]}, nil)
 }
 
 func (s *stream) newChunk() *api.ChatChunk {

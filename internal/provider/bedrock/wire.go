@@ -14,6 +14,21 @@ type converseRequest struct {
 	InferenceConfig *inferenceConfig `json:"inferenceConfig,omitzero"`
 	ToolConfig      *toolConfig      `json:"toolConfig,omitzero"`
 	OutputConfig    *outputConfig    `json:"outputConfig,omitzero"`
+	// AdditionalModelRequestFields carries the model's own parameters: Claude's thinking object.
+	AdditionalModelRequestFields *modelFields `json:"additionalModelRequestFields,omitzero"`
+}
+
+// modelFields are the additionalModelRequestFields Sluice sends: Anthropic's thinking object,
+// as Claude on Bedrock takes it
+// (https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html).
+type modelFields struct {
+	Thinking *thinkingConfig `json:"thinking,omitzero"`
+}
+
+type thinkingConfig struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens,omitzero"`
+	Display      string `json:"display,omitzero"`
 }
 
 type systemBlock struct {
@@ -30,6 +45,21 @@ type contentBlock struct {
 	Image      *imageBlock `json:"image,omitzero"`
 	ToolUse    *toolUse    `json:"toolUse,omitzero"`
 	ToolResult *toolResult `json:"toolResult,omitzero"`
+
+	ReasoningContent *reasoningContent `json:"reasoningContent,omitzero"`
+}
+
+// reasoningContent is a union: the model's reasoning text with its signature, or redacted
+// (encrypted) reasoning, a blob carried as the base64 text it arrived as.
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ReasoningContentBlock.html
+type reasoningContent struct {
+	ReasoningText   *reasoningText `json:"reasoningText,omitzero"`
+	RedactedContent string         `json:"redactedContent,omitzero"`
+}
+
+type reasoningText struct {
+	Text      string `json:"text"`
+	Signature string `json:"signature,omitzero"`
 }
 
 // imageBlock carries the image itself: Bedrock fetches nothing from the web, only bytes or S3.
@@ -126,11 +156,12 @@ type converseResponse struct {
 	Usage      *tokenUsage `json:"usage"`
 }
 
-// responseBlock is an output content block; kinds other than text and toolUse (reasoning,
-// citations, images) are not part of OpenAI's message and are skipped.
+// responseBlock is an output content block; kinds other than text, toolUse and reasoning
+// (citations, images) are not part of OpenAI's message and are skipped.
 type responseBlock struct {
-	Text    *string  `json:"text"`
-	ToolUse *toolUse `json:"toolUse"`
+	Text             *string           `json:"text"`
+	ToolUse          *toolUse          `json:"toolUse"`
+	ReasoningContent *reasoningContent `json:"reasoningContent"`
 }
 
 type tokenUsage struct {
@@ -161,6 +192,13 @@ type contentBlockDeltaEvent struct {
 		ToolUse *struct {
 			Input string `json:"input"`
 		} `json:"toolUse"`
+		// ReasoningContent is a union too: text, then the signature last; or redactedContent.
+		// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ReasoningContentBlockDelta.html
+		ReasoningContent *struct {
+			Text            *string `json:"text"`
+			Signature       *string `json:"signature"`
+			RedactedContent *string `json:"redactedContent"`
+		} `json:"reasoningContent"`
 	} `json:"delta"`
 }
 
