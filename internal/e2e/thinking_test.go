@@ -36,8 +36,36 @@ func withToolResult(p anthropic.MessageNewParams, assistant anthropic.MessagePar
 	return p
 }
 
+// thinkingUpstreams are the providers with Claude's thinking, each behind the model "claude".
+var thinkingUpstreams = []struct{ name, cfg string }{
+	{"anthropic", anthropicConfig},
+	{"bedrock", bedrockConfig},
+}
+
 func TestMessagesThinkingToolUseRoundTrip(t *testing.T) {
-	g := start(t, anthropicConfig, time.Minute)
+	for _, up := range thinkingUpstreams {
+		t.Run(up.name, func(t *testing.T) { thinkingToolUseRoundTrip(t, up.name, start(t, up.cfg, time.Minute)) })
+	}
+}
+
+// upstreamThinking returns the thinking object the last upstream request carried, in the
+// Messages API or in Converse's additionalModelRequestFields.
+func upstreamThinking(t *testing.T, g *gateway) map[string]any {
+	t.Helper()
+	var body struct {
+		Thinking                     map[string]any
+		AdditionalModelRequestFields struct{ Thinking map[string]any }
+	}
+	if err := json.Unmarshal(g.lastUpstream(t).Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Thinking != nil {
+		return body.Thinking
+	}
+	return body.AdditionalModelRequestFields.Thinking
+}
+
+func thinkingToolUseRoundTrip(t *testing.T, upstream string, g *gateway) {
 	c := g.anthropicClient()
 	for _, mode := range []string{"non-stream", "stream"} {
 		t.Run(mode, func(t *testing.T) {
@@ -67,9 +95,8 @@ func TestMessagesThinkingToolUseRoundTrip(t *testing.T) {
 			if !strings.Contains(th.Thinking, "get_weather") || th.Signature == "" {
 				t.Errorf("thinking block %s: want the mock's text and a signature", th.RawJSON())
 			}
-			_, up := upstreamMessages(t, g)
-			if got, _ := up["thinking"].(map[string]any); got["type"] != "enabled" || got["budget_tokens"] != float64(1024) {
-				t.Errorf("upstream thinking = %v, want enabled with budget 1024", up["thinking"])
+			if got := upstreamThinking(t, g); got["type"] != "enabled" || got["budget_tokens"] != float64(1024) {
+				t.Errorf("upstream thinking = %v, want enabled with budget 1024", got)
 			}
 
 			use := first.Content[1].AsToolUse()
@@ -81,10 +108,12 @@ func TestMessagesThinkingToolUseRoundTrip(t *testing.T) {
 				second.StopReason != anthropic.StopReasonEndTurn {
 				t.Errorf("second answer %s, want thinking then text", second.RawJSON())
 			}
-			_, up = upstreamMessages(t, g)
-			sent := up["messages"].([]any)[1].(map[string]any)["content"].([]any)
-			if b := sent[0].(map[string]any); b["type"] != "thinking" || b["thinking"] != th.Thinking || b["signature"] != th.Signature {
-				t.Errorf("upstream assistant turn %v: want the thinking block first, unchanged", sent)
+			if upstream == "anthropic" {
+				_, up := upstreamMessages(t, g)
+				sent := up["messages"].([]any)[1].(map[string]any)["content"].([]any)
+				if b := sent[0].(map[string]any); b["type"] != "thinking" || b["thinking"] != th.Thinking || b["signature"] != th.Signature {
+					t.Errorf("upstream assistant turn %v: want the thinking block first, unchanged", sent)
+				}
 			}
 
 			tampered := first.ToParam()
@@ -96,7 +125,12 @@ func TestMessagesThinkingToolUseRoundTrip(t *testing.T) {
 }
 
 func TestMessagesRedactedThinkingPassesThrough(t *testing.T) {
-	g := start(t, anthropicConfig, time.Minute)
+	for _, up := range thinkingUpstreams {
+		t.Run(up.name, func(t *testing.T) { redactedThinkingPassesThrough(t, up.name, start(t, up.cfg, time.Minute)) })
+	}
+}
+
+func redactedThinkingPassesThrough(t *testing.T, upstream string, g *gateway) {
 	c := g.anthropicClient()
 	p := messagesParams("claude", "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253")
 	p.MaxTokens = 2048
@@ -125,10 +159,12 @@ func TestMessagesRedactedThinkingPassesThrough(t *testing.T) {
 			if _, err := c.Messages.New(context.Background(), q); err != nil {
 				t.Fatalf("next turn with the redacted block (the mock verifies it): %v", err)
 			}
-			_, up := upstreamMessages(t, g)
-			sent := up["messages"].([]any)[1].(map[string]any)["content"].([]any)
-			if b := sent[1].(map[string]any); b["type"] != "redacted_thinking" || b["data"] != first.Content[1].Data {
-				t.Errorf("upstream assistant turn %v: want the redacted block second, unchanged", sent)
+			if upstream == "anthropic" {
+				_, up := upstreamMessages(t, g)
+				sent := up["messages"].([]any)[1].(map[string]any)["content"].([]any)
+				if b := sent[1].(map[string]any); b["type"] != "redacted_thinking" || b["data"] != first.Content[1].Data {
+					t.Errorf("upstream assistant turn %v: want the redacted block second, unchanged", sent)
+				}
 			}
 		})
 	}

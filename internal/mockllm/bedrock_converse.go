@@ -48,7 +48,7 @@ type brBlock struct {
 	Audio            json.RawMessage `json:"audio"`
 	GuardContent     json.RawMessage `json:"guardContent"`
 	CachePoint       json.RawMessage `json:"cachePoint"`
-	ReasoningContent json.RawMessage `json:"reasoningContent"`
+	ReasoningContent *brReasoning    `json:"reasoningContent"`
 	CitationsContent json.RawMessage `json:"citationsContent"`
 	SearchResult     json.RawMessage `json:"searchResult"`
 }
@@ -244,6 +244,7 @@ type brOutcome struct {
 	plan       choicePlan
 	stopReason string
 	usage      brUsage
+	reasoning  []brBlockOut // reasoningContent blocks, before the rest
 }
 
 type brUsage struct {
@@ -254,7 +255,7 @@ type brUsage struct {
 
 // plan decides the reply: tool calls (stopReason tool_use), or text cut to maxTokens
 // (max_tokens) and before the earliest stop sequence (stop_sequence, the sequence not included).
-func (req *brRequest) plan(model string, b *behavior, fns []functionDef) brOutcome {
+func (req *brRequest) plan(model string, b *behavior, fns []functionDef, th *anThinking) brOutcome {
 	seed, promptTokens := req.fingerprint(model)
 	maxTokens := 0
 	var stop []string
@@ -281,6 +282,7 @@ func (req *brRequest) plan(model string, b *behavior, fns []functionDef) brOutco
 	}
 	out.plan = p
 	out.usage = brUsage{InputTokens: promptTokens, OutputTokens: p.tokens, TotalTokens: promptTokens + p.tokens}
+	req.planReasoning(th, &out, seed)
 	return out
 }
 
@@ -300,8 +302,9 @@ type brMessageOut struct {
 }
 
 type brBlockOut struct {
-	Text    *string       `json:"text,omitempty"`
-	ToolUse *brToolUseOut `json:"toolUse,omitempty"`
+	Text             *string         `json:"text,omitempty"`
+	ToolUse          *brToolUseOut   `json:"toolUse,omitempty"`
+	ReasoningContent *brReasoningOut `json:"reasoningContent,omitempty"`
 }
 
 type brToolUseOut struct {
@@ -323,6 +326,10 @@ func (s *Server) bedrockConverse(w http.ResponseWriter, r *http.Request, body []
 	if fl := req.validate(); fl != nil {
 		return f.writeError(w, *fl)
 	}
+	th := req.thinking(model)
+	if fl := req.validateThinking(th); fl != nil {
+		return f.writeError(w, *fl)
+	}
 	b := s.defaults
 	if err := b.applyHeaders(r.Header); err != nil {
 		return f.writeError(w, invalidKnob(err))
@@ -337,7 +344,7 @@ func (s *Server) bedrockConverse(w http.ResponseWriter, r *http.Request, body []
 	if done, err := s.inject(r.Context(), w, f, &b, model); done {
 		return err
 	}
-	out := req.plan(model, &b, fns)
+	out := req.plan(model, &b, fns, th)
 	if stream {
 		return s.bedrockStream(r.Context(), w, &b, &out)
 	}
@@ -352,13 +359,13 @@ func (s *Server) bedrockConverse(w http.ResponseWriter, r *http.Request, body []
 	return brWriteJSON(w, http.StatusOK, resp)
 }
 
-// content is the answer's blocks: the text, or one toolUse block per call.
+// content is the answer's blocks: the reasoning, then the text or one toolUse block per call.
 func (out *brOutcome) content() []brBlockOut {
+	blocks := append([]brBlockOut(nil), out.reasoning...)
 	if len(out.plan.calls) == 0 {
 		text := strings.Join(out.plan.pieces, "")
-		return []brBlockOut{{Text: &text}}
+		return append(blocks, brBlockOut{Text: &text})
 	}
-	blocks := make([]brBlockOut, 0, len(out.plan.calls))
 	for _, c := range out.plan.calls {
 		blocks = append(blocks, brBlockOut{ToolUse: &brToolUseOut{ToolUseID: c.id, Name: c.name, Input: json.RawMessage(c.args)}})
 	}

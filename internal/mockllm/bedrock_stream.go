@@ -58,8 +58,9 @@ type brToolStart struct {
 }
 
 type brDelta struct {
-	Text    *string     `json:"text,omitempty"`
-	ToolUse *brToolPart `json:"toolUse,omitempty"`
+	Text             *string           `json:"text,omitempty"`
+	ToolUse          *brToolPart       `json:"toolUse,omitempty"`
+	ReasoningContent *brReasoningDelta `json:"reasoningContent,omitempty"`
 }
 
 type brToolPart struct {
@@ -128,18 +129,21 @@ func (st *brStream) flush() {
 	}
 }
 
-// brFrames lays out the whole stream after messageStart: text deltas in block 0, or one block per
-// tool call with its start and its argument fragments; then messageStop and metadata.
+// brFrames lays out the whole stream after messageStart: the reasoning blocks, then the text
+// deltas in one block, or one block per tool call with its start and its argument fragments;
+// then messageStop and metadata.
 func brFrames(out *brOutcome, withUsage bool) []brFrame {
-	var fs []brFrame
+	fs := reasoningFrames(out.reasoning)
+	base := len(out.reasoning)
 	block := func(k int) *int { return &k }
 	if len(out.plan.calls) == 0 {
 		for _, piece := range out.plan.pieces {
-			fs = append(fs, brFrame{"contentBlockDelta", brPayload{ContentBlockIndex: block(0), Delta: &brDelta{Text: &piece}}, true})
+			fs = append(fs, brFrame{"contentBlockDelta", brPayload{ContentBlockIndex: block(base), Delta: &brDelta{Text: &piece}}, true})
 		}
-		fs = append(fs, brFrame{"contentBlockStop", brPayload{ContentBlockIndex: block(0)}, false})
+		fs = append(fs, brFrame{"contentBlockStop", brPayload{ContentBlockIndex: block(base)}, false})
 	}
-	for k, c := range out.plan.calls {
+	for i, c := range out.plan.calls {
+		k := base + i
 		start := &brStart{ToolUse: brToolStart{ToolUseID: c.id, Name: c.name}}
 		fs = append(fs, brFrame{"contentBlockStart", brPayload{ContentBlockIndex: block(k), Start: start}, true})
 		for _, a := range splitArguments(c.args) {
