@@ -80,8 +80,3 @@ func responseThinking(tb *api.ThinkingBlock) ResponseBlock {
 	}
 	return ResponseBlock{Type: api.ThinkingBlockThinking, Thinking: ptr(tb.Thinking), Signature: ptr(tb.Signature)}
 }
-
-// isThinking reports whether a block type is a kind of thinking.
-func isThinking(typ string) bool {
-	return typ == api.ThinkingBlockThinking || typ == api.ThinkingBlockRedacted
-}
