@@ -285,3 +285,63 @@ func TestMessagesThinkingThroughStreamGuardrails(t *testing.T) {
 		t.Fatalf("second turn: %v", err)
 	}
 }
+
+// TestCachedAnswersKeepThinking: a streamed chat completion that the cache collected replays,
+// streamed or not, with its thinking blocks intact, so the cached signature still verifies on
+// the next turn.
+func TestCachedAnswersKeepThinking(t *testing.T) {
+	g := start(t, anthropicConfig+"cache:\n  enabled: true\n  ttl: 10m\n", time.Minute)
+	client := g.client()
+	ctx := context.Background()
+	params := claudeMsg("Weather in Paris? [[mock tool_call=get_weather]]")
+	params.Tools = []openai.ChatCompletionToolUnionParam{claudeWeatherTool()}
+	params.ReasoningEffort = shared.ReasoningEffortLow
+	streamBlocks := func() string {
+		t.Helper()
+		stream := client.Chat.Completions.NewStreaming(ctx, params)
+		var blocks []string
+		for stream.Next() {
+			if ch := stream.Current(); len(ch.Choices) > 0 {
+				if f, ok := ch.Choices[0].Delta.JSON.ExtraFields["thinking_blocks"]; ok {
+					blocks = append(blocks, f.Raw())
+				}
+			}
+		}
+		if err := stream.Err(); err != nil {
+			t.Fatalf("stream: %v", err)
+		}
+		return strings.Join(blocks, "\n")
+	}
+	live := streamBlocks()
+	replayed := streamBlocks()
+	whole, err := client.Chat.Completions.New(ctx, params)
+	if err != nil {
+		t.Fatalf("non-stream: %v", err)
+	}
+	if n := upstreamCalls(g, "/messages"); n != 1 {
+		t.Fatalf("the provider answered %d times, want once (then the cache)", n)
+	}
+	var fragments []struct{ Thinking, Signature string }
+	for _, f := range strings.Split(live, "\n") {
+		var bs []struct{ Thinking, Signature string }
+		_ = json.Unmarshal([]byte(f), &bs)
+		fragments = append(fragments, bs...)
+	}
+	var cached []struct{ Thinking, Signature string }
+	msg := whole.Choices[0].Message
+	rawBlocks := msg.JSON.ExtraFields["thinking_blocks"].Raw()
+	if err := json.Unmarshal([]byte(rawBlocks), &cached); err != nil || len(cached) != 1 || len(fragments) < 2 ||
+		cached[0].Signature == "" || cached[0].Signature != fragments[len(fragments)-1].Signature {
+		t.Fatalf("cached thinking_blocks %s (%v), want the live stream's block %s", rawBlocks, err, live)
+	}
+	if replayed == "" || !strings.Contains(replayed, cached[0].Signature) {
+		t.Errorf("replayed stream thinking %s, want the block signed %q", replayed, cached[0].Signature)
+	}
+	asst := msg.ToAssistantMessageParam()
+	asst.SetExtraFields(map[string]any{"thinking_blocks": json.RawMessage(rawBlocks)})
+	params.Messages = append(params.Messages, openai.ChatCompletionMessageParamUnion{OfAssistant: &asst},
+		openai.ToolMessage("18 degrees", msg.ToolCalls[0].ID))
+	if _, err := client.Chat.Completions.New(ctx, params); err != nil {
+		t.Fatalf("next turn with the cached thinking: %v", err)
+	}
+}
