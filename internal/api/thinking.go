@@ -9,8 +9,8 @@ package api
 
 // Thinking is the request's extended-thinking configuration, Anthropic's thinking object
 // (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking): Type is
-// "enabled" (with BudgetTokens), "disabled" or "adaptive"; Display is "summarized" or
-// "omitted". Providers without thinking ignore it.
+// "enabled" (with BudgetTokens), "adaptive", "between_tools" or "disabled"; Display is
+// "summarized" or "omitted". Providers without thinking ignore it.
 type Thinking struct {
 	Type         string `json:"type"`
 	BudgetTokens int    `json:"budget_tokens,omitzero"`

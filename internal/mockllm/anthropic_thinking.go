@@ -96,9 +96,9 @@ func (req *anRequest) validateThinking() *failure {
 			case *th.BudgetTokens >= *req.MaxTokens:
 				return anInvalid("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
 			}
-		case "disabled", "adaptive":
+		case "disabled", "adaptive", "between_tools":
 		default:
-			return anInvalid("thinking: Input tag '%s' found using 'type' does not match any of the expected tags: 'adaptive', 'disabled', 'enabled'", th.Type)
+			return anInvalid("thinking: Input tag '%s' found using 'type' does not match any of the expected tags: 'adaptive', 'between_tools', 'disabled', 'enabled'", th.Type)
 		}
 		if req.thinkingOn() {
 			if req.Temperature != nil && *req.Temperature != 1 {

@@ -32,20 +32,20 @@ func thinkingConfig(th *Thinking, maxTokens int) (*api.Thinking, error) {
 			return nil, invalid("thinking", "`max_tokens` must be greater than `thinking.budget_tokens`")
 		}
 		out.BudgetTokens = *th.BudgetTokens
-	case "disabled", "adaptive":
+	case "disabled", "adaptive", "between_tools":
 		if th.BudgetTokens != nil {
 			return nil, invalid("thinking", fmt.Sprintf("thinking.%s.budget_tokens: Extra inputs are not permitted", th.Type))
 		}
 	default:
-		return nil, invalid("thinking", fmt.Sprintf("thinking.type: must be enabled, disabled or adaptive, got %q", th.Type))
+		return nil, invalid("thinking", fmt.Sprintf("thinking.type: must be enabled, adaptive, between_tools or disabled, got %q", th.Type))
 	}
 	switch th.Display {
 	case "", "summarized", "omitted":
 	default:
 		return nil, invalid("thinking", fmt.Sprintf("thinking.display: must be summarized or omitted, got %q", th.Display))
 	}
-	if th.Type == "disabled" && th.Display != "" {
-		return nil, invalid("thinking", "thinking.disabled.display: Extra inputs are not permitted")
+	if (th.Type == "disabled" || th.Type == "between_tools") && th.Display != "" {
+		return nil, invalid("thinking", fmt.Sprintf("thinking.%s.display: Extra inputs are not permitted", th.Type))
 	}
 	return out, nil
 }

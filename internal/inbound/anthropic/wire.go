@@ -32,8 +32,9 @@ type MessagesRequest struct {
 	Extra jsonx.Value `json:",embed"`
 }
 
-// Thinking is {"type":"enabled","budget_tokens"}, {"type":"disabled"} or {"type":"adaptive"},
-// each enabling type with an optional display
+// Thinking is {"type":"enabled","budget_tokens"}, {"type":"adaptive"}, {"type":"between_tools"}
+// or {"type":"disabled"}, enabled and adaptive with an optional display, as anthropic-sdk-go
+// defines them
 // (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking).
 type Thinking struct {
 	Type         string `json:"type"`
