@@ -189,6 +189,7 @@ func FuzzNewChatRequest(f *testing.F) {
 	f.Add(`{"model":"m",` + hello + `}`)
 	f.Add(`{"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"x","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"x","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required","parallel_tool_calls":false}`)
 	f.Add(`{"model":"m","messages":[{"role":"developer","content":[{"type":"text","text":"x"}]}],"response_format":{"type":"text"},"logprobs":false}`)
+	f.Add(`{"model":"m","reasoning_effort":"high","max_tokens":2000,"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","thinking_blocks":[{"type":"thinking","thinking":"t","signature":"s"},{"type":"redacted_thinking","data":"d"},{"type":"thinking","thinking":"u"}]},{"role":"user","content":"b"}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var req api.ChatRequest
 		if jsonx.Unmarshal([]byte(body), &req) != nil {

@@ -149,6 +149,12 @@ func FuzzDecodeChatStream(f *testing.F) {
 		"data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n" +
 		"data: {\"type\":\"content_block_stop\",\"index\":0}\n\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":5}}\n\n" +
 		"data: {\"type\":\"message_stop\"}\n\n")
+	f.Add(msgStart + "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n" +
+		"data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hm\"}}\n\n" +
+		"data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"c2ln\"}}\n\n" +
+		"data: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+		"data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"ZA==\"}}\n\n" +
+		"data: {\"type\":\"content_block_stop\",\"index\":1}\n\ndata: {\"type\":\"message_stop\"}\n\n")
 	f.Add(msgStart + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n")
 	f.Add("data: {\"type\":\"ping\"}\n\n")
 	f.Fuzz(func(t *testing.T, body string) {
@@ -175,6 +181,7 @@ func FuzzDecodeChatStream(f *testing.F) {
 func FuzzDecodeChatResponse(f *testing.F) {
 	f.Add(`{"id":"msg_1","type":"message","model":"m","content":[{"type":"text","text":"hi"},{"type":"tool_use","id":"t","name":"f","input":{"a":1}}],"stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":2,"cache_read_input_tokens":3}}`)
 	f.Add(`{"type":"message","content":[{"type":"tool_use","input":null}]}`)
+	f.Add(`{"type":"message","content":[{"type":"thinking","thinking":"t","signature":"s"},{"type":"redacted_thinking","data":"d"},{"type":"text","text":"x"}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}
 		out, err := Adapter{}.DecodeChatResponse(resp)

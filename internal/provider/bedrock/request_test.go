@@ -169,6 +169,7 @@ func TestModelIDIsEscapedAsOnePathSegment(t *testing.T) {
 func FuzzConverseRequest(f *testing.F) {
 	f.Add(`{"messages":[{"role":"user","content":"hi"}]}`)
 	f.Add(`{"messages":[{"role":"assistant","tool_calls":[{"id":"1","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"1","content":"x"}],` + tools + `,"tool_choice":{"type":"function","function":{"name":"f"}}}`)
+	f.Add(`{"reasoning_effort":"medium","thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","thinking_blocks":[{"type":"thinking","thinking":"t","signature":"s"},{"type":"redacted_thinking","data":"ZA=="}]},{"role":"user","content":"b"}]}`)
 	f.Add(`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}],"response_format":{"type":"json_schema","json_schema":{"schema":{}}}}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var req api.ChatRequest
