@@ -1,5 +1,7 @@
 package api
 
+import "context"
+
 // Extended thinking (reasoning) on the OpenAI-shaped API. OpenAI's own API has only the
 // reasoning_effort request parameter and never returns the reasoning; the members below follow
 // the de-facto convention of gateways in front of Anthropic (LiteLLM's thinking,
@@ -49,4 +51,20 @@ func ThinkingText(blocks []ThinkingBlock) string {
 		b = append(b, blocks[i].Thinking...)
 	}
 	return string(b)
+}
+
+type claudeThinkingKey struct{}
+
+// WithClaudeThinking marks ctx: the request's thinking object was written for Claude, by a
+// client of the Anthropic Messages endpoint, so adapters of providers without Claude's thinking
+// leave it out. One a chat completions client sent is forwarded to OpenAI-compatible servers as
+// sent, like any parameter Sluice does not translate: some define a thinking object of their own.
+func WithClaudeThinking(ctx context.Context) context.Context {
+	return context.WithValue(ctx, claudeThinkingKey{}, true)
+}
+
+// ClaudeThinking reports whether ctx carries the WithClaudeThinking mark.
+func ClaudeThinking(ctx context.Context) bool {
+	v, _ := ctx.Value(claudeThinkingKey{}).(bool)
+	return v
 }

@@ -14,9 +14,13 @@ const maxBetaHeaderBytes = 1 << 10
 
 // anthropicContext carries what only an Anthropic target understands beside the translated
 // request: the client's cache_control marks and its anthropic-beta header (extended cache
-// TTL, token-efficient tools, ...). Other providers' adapters never see either.
+// TTL, token-efficient tools, ...), which other providers' adapters never see, and the mark
+// that its thinking object is Claude's, which OpenAI-compatible adapters then leave out.
 func anthropicContext(ctx context.Context, r *http.Request, req *api.ChatRequest) context.Context {
 	ctx = api.WithCacheMarks(ctx, api.TakeCacheMarks(req))
+	if req.Thinking != nil {
+		ctx = api.WithClaudeThinking(ctx)
+	}
 	vs := r.Header.Values("Anthropic-Beta")
 	n := 0
 	for _, v := range vs {

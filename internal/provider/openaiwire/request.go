@@ -16,7 +16,9 @@ import (
 func NewChatRequest(ctx context.Context, ep Endpoint, t *provider.Target, req *api.ChatRequest) (*http.Request, error) {
 	out := *req // shallow copy: the caller's request is shared with retries and logs
 	out.Model = t.Model
-	out.Thinking = nil // Anthropic's; OpenAI's reasoning control, reasoning_effort, is forwarded
+	if api.ClaudeThinking(ctx) {
+		out.Thinking = nil // written for Claude; reasoning_effort, OpenAI's own control, still goes
+	}
 	out.Messages = withoutThinking(req.Messages)
 	if out.Stream && !out.WantsUsage() {
 		so := api.StreamOptions{IncludeUsage: true}
@@ -36,17 +38,21 @@ func NewChatRequest(ctx context.Context, ep Endpoint, t *provider.Target, req *a
 	return newJSONRequest(ctx, ep, t, "/chat/completions", body, accept)
 }
 
-// withoutThinking drops the thinking of earlier assistant turns, which OpenAI-compatible
-// servers do not take back (some, such as DeepSeek, reject reasoning_content in input), as
-// other gateways do. msgs is returned as is when there is none, the common case.
+// withoutThinking drops Claude's thinking from earlier assistant turns, as other gateways do:
+// thinking_blocks, and the reasoning_content that repeats their text. A reasoning_content
+// without blocks is the OpenAI-compatible server's own (DeepSeek, Kimi), which some of them
+// need back in a tool loop, so it is forwarded as the client sent it. msgs is returned as is
+// when there is nothing to drop, the common case.
 func withoutThinking(msgs []api.Message) []api.Message {
-	i := slices.IndexFunc(msgs, func(m api.Message) bool { return m.ReasoningContent != "" || m.ThinkingBlocks != nil })
+	i := slices.IndexFunc(msgs, func(m api.Message) bool { return m.ThinkingBlocks != nil })
 	if i < 0 {
 		return msgs
 	}
 	out := slices.Clone(msgs)
 	for j := i; j < len(out); j++ {
-		out[j].ReasoningContent, out[j].ThinkingBlocks = "", nil
+		if out[j].ThinkingBlocks != nil {
+			out[j].ReasoningContent, out[j].ThinkingBlocks = "", nil
+		}
 	}
 	return out
 }
