@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 )
 
@@ -298,7 +301,9 @@ func TestCachedAnswersKeepThinking(t *testing.T) {
 	params.ReasoningEffort = shared.ReasoningEffortLow
 	streamBlocks := func() string {
 		t.Helper()
-		stream := client.Chat.Completions.NewStreaming(ctx, params)
+		var resp *http.Response
+		stream := client.Chat.Completions.NewStreaming(ctx, params, option.WithResponseInto(&resp))
+		defer stream.Close()
 		var blocks []string
 		for stream.Next() {
 			if ch := stream.Current(); len(ch.Choices) > 0 {
@@ -310,6 +315,9 @@ func TestCachedAnswersKeepThinking(t *testing.T) {
 		if err := stream.Err(); err != nil {
 			t.Fatalf("stream: %v", err)
 		}
+		// The SDK stops at [DONE]; the body ends when the handler returns, after the cache
+		// stored the answer.
+		_, _ = io.Copy(io.Discard, resp.Body)
 		return strings.Join(blocks, "\n")
 	}
 	live := streamBlocks()
