@@ -11,7 +11,6 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go"
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 )
 
@@ -299,25 +298,38 @@ func TestCachedAnswersKeepThinking(t *testing.T) {
 	params := claudeMsg("Weather in Paris? [[mock tool_call=get_weather]]")
 	params.Tools = []openai.ChatCompletionToolUnionParam{claudeWeatherTool()}
 	params.ReasoningEffort = shared.ReasoningEffortLow
+	// Streams are read with net/http to the end of the body, which comes after the gateway
+	// stored the answer (the SDK stops at [DONE]).
 	streamBlocks := func() string {
 		t.Helper()
-		var resp *http.Response
-		stream := client.Chat.Completions.NewStreaming(ctx, params, option.WithResponseInto(&resp))
-		defer stream.Close()
+		body := `{"model":"claude","stream":true,"reasoning_effort":"low","messages":[{"role":"user","content":"Weather in Paris? [[mock tool_call=get_weather]]"}],` +
+			`"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}`
+		req, _ := http.NewRequest(http.MethodPost, g.URL+"/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+clientKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %d %s (%v)", resp.StatusCode, raw, err)
+		}
 		var blocks []string
-		for stream.Next() {
-			if ch := stream.Current(); len(ch.Choices) > 0 {
-				if f, ok := ch.Choices[0].Delta.JSON.ExtraFields["thinking_blocks"]; ok {
-					blocks = append(blocks, f.Raw())
+		for _, line := range strings.Split(string(raw), "\n") {
+			var ch struct {
+				Choices []struct {
+					Delta struct {
+						ThinkingBlocks json.RawMessage `json:"thinking_blocks"`
+					}
 				}
 			}
+			if data, ok := strings.CutPrefix(line, "data: "); ok && json.Unmarshal([]byte(data), &ch) == nil &&
+				len(ch.Choices) > 0 && ch.Choices[0].Delta.ThinkingBlocks != nil {
+				blocks = append(blocks, string(ch.Choices[0].Delta.ThinkingBlocks))
+			}
 		}
-		if err := stream.Err(); err != nil {
-			t.Fatalf("stream: %v", err)
-		}
-		// The SDK stops at [DONE]; the body ends when the handler returns, after the cache
-		// stored the answer.
-		_, _ = io.Copy(io.Discard, resp.Body)
 		return strings.Join(blocks, "\n")
 	}
 	live := streamBlocks()
