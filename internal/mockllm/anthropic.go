@@ -11,7 +11,8 @@ import (
 
 // Anthropic Messages API: POST /v1/messages (https://docs.anthropic.com/en/api/messages), its
 // request parsing and validation, and the non-streaming Message. Streaming is in
-// anthropic_stream.go, errors in anthropic_errors.go.
+// anthropic_stream.go, errors in anthropic_errors.go, extended thinking in
+// anthropic_thinking.go.
 
 // anthropicAPI speaks the Messages API.
 type anthropicAPI struct{ anthropicFormat }
