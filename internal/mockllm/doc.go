@@ -15,7 +15,8 @@
 //	behavior.go   knobs: defaults, x-mock-* headers, [[mock ...]] directives, fault decisions
 //	content.go    deterministic text, tool arguments, embeddings and token counts
 //	jsonenc.go    allocation-light JSON appenders for the hot paths
-//	openai*.go    OpenAI: chat, embeddings, models, images, audio
+//	openai*.go    OpenAI: chat, the Responses API (and its refusal of chat for Responses-only
+//	              models), embeddings, models, images, audio
 //	azure*.go     Azure OpenAI deployment paths, api-version and api-key
 //	anthropic*.go the Messages API, its event sequence and error table
 //	gemini*.go    generateContent, streamGenerateContent (SSE), embeddings; thought signatures
