@@ -76,14 +76,14 @@ type EventStream interface {
 // v1/chat/completions). Dated snapshots (o3-pro-2025-06-10) match their base name.
 var responsesOnlyModels = []string{
 	"o1-pro", "o3-pro", "o3-deep-research", "o4-mini-deep-research",
-	"gpt-5-pro", "gpt-5.2-pro", "codex-mini-latest", "computer-use-preview",
+	"codex-mini-latest", "computer-use-preview",
 }
 
 // ResponsesOnlyModel reports whether an OpenAI model id is served only by the Responses API,
 // so that chat-shaped requests for it must be translated to a Responses request.
 func ResponsesOnlyModel(model string) bool {
-	if strings.HasPrefix(model, "gpt-5") && strings.Contains(model, "-codex") {
-		return true // gpt-5-codex and every later codex model
+	if strings.HasPrefix(model, "gpt-5") && (strings.Contains(model, "-codex") || strings.Contains(model, "-pro")) {
+		return true // gpt-5-codex, gpt-5-pro and every later codex and pro model
 	}
 	for _, m := range responsesOnlyModels {
 		if model == m || strings.HasPrefix(model, m+"-") {
