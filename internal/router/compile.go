@@ -41,7 +41,7 @@ type account struct {
 	name       string
 	format     string
 	adapter    provider.Adapter
-	responses  provider.Adapter // openai format: the adapter for Responses-only models; else nil
+	responses  provider.Adapter           // openai format: the adapter for Responses-only models; else nil
 	embeddings provider.EmbeddingsAdapter // nil when the format has none
 	template   provider.Target            // everything but Model and Weight
 	watched    map[string]*watched        // by upstream model; written only while compiling

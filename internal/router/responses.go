@@ -150,7 +150,9 @@ func (t *Table) ResponsesStream(ctx context.Context, r *Route, call *ResponsesCa
 		if ra := call.nativeFor(m.target); ra != nil {
 			s, err := openStream(ctx, m.target, r.ttftTimeout, r.idleTimeout, func(ctx context.Context) (*http.Request, error) {
 				return ra.NewResponsesRequest(ctx, m.target, call.Native)
-			}, func(resp *http.Response) (chunks[*provider.ResponsesEvent], error) { return ra.DecodeResponsesStream(resp) })
+			}, func(resp *http.Response) (chunks[*provider.ResponsesEvent], error) {
+				return ra.DecodeResponsesStream(resp)
+			})
 			if err != nil {
 				return err
 			}

@@ -92,7 +92,9 @@ func (s *closeStream) Close() error {
 func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest, ttft, idle time.Duration) (provider.Stream, error) {
 	s, err := openStream(ctx, target, ttft, idle, func(ctx context.Context) (*http.Request, error) {
 		return target.Adapter.NewChatRequest(ctx, target, req)
-	}, func(resp *http.Response) (chunks[*api.ChatChunk], error) { return target.Adapter.DecodeChatStream(resp) })
+	}, func(resp *http.Response) (chunks[*api.ChatChunk], error) {
+		return target.Adapter.DecodeChatStream(resp)
+	})
 	if err != nil {
 		return nil, err // not a typed nil in the interface
 	}
