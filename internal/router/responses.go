@@ -172,3 +172,29 @@ func (t *Table) ResponsesStream(ctx context.Context, r *Route, call *ResponsesCa
 	}
 	return out, res, nil
 }
+
+// NativeResponses reports whether any target of the route or of its fallbacks takes
+// /v1/responses requests natively, so that a request only a native target can serve (one
+// with a built-in tool, say) is worth routing at all.
+func (r *Route) NativeResponses() bool {
+	seen := map[*Route]bool{}
+	var walk func(*Route) bool
+	walk = func(r *Route) bool {
+		if seen[r] {
+			return false
+		}
+		seen[r] = true
+		for _, t := range r.Targets {
+			if _, ok := t.Adapter.(provider.ResponsesAdapter); ok && t.NativeResponses {
+				return true
+			}
+		}
+		for _, fb := range r.fallbacks {
+			if walk(fb) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(r)
+}
