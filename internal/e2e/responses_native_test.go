@@ -1,0 +1,332 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
+	"github.com/openai/openai-go/v3/shared"
+
+	"github.com/sluicehq/sluice/internal/mockllm"
+	"github.com/sluicehq/sluice/internal/store"
+	"github.com/sluicehq/sluice/internal/store/sqlite"
+)
+
+// Native pass-through of /v1/responses, and chat requests reaching Responses-only models: the
+// openai preset's provider speaks the Responses API natively, so /v1/responses requests reach
+// the mock's /v1/responses as written.
+
+// nativeConfig points the openai preset at the mock: model "smart" is o3 there, natively;
+// "deep" is o3-pro, which only the Responses API serves; "native-or-claude" falls back from an
+// unreachable native target to Anthropic.
+const nativeConfig = `
+providers:
+  openai:
+    base_url: {{MOCK}}/v1
+    api_key: ` + mockKey + `
+    timeout: {{TIMEOUT}}
+  down:
+    type: openai
+    base_url: http://127.0.0.1:1/v1
+    responses_api: native
+  claude:
+    type: anthropic
+    base_url: {{MOCK}}/v1
+    api_key: ` + mockKey + `
+models:
+  - name: smart
+    targets:
+      - {provider: openai, model: o3}
+  - name: deep
+    targets:
+      - {provider: openai, model: o3-pro}
+  - name: deep-as-chat
+    targets:
+      - {provider: openai, model: o3-pro, api: chat}
+  - name: native-or-claude
+    max_attempts: 2
+    targets:
+      - {provider: down, model: o3}
+    fallbacks: [claude]
+  - name: claude
+    targets:
+      - {provider: claude, model: claude-sonnet-4-5}
+`
+
+// upstreamBody decodes the mock's record of the last request.
+func upstreamBody(t *testing.T, rr mockllm.RecordedRequest) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(rr.Body, &m); err != nil {
+		t.Fatalf("upstream body %s: %v", rr.Body, err)
+	}
+	return m
+}
+
+func TestResponsesNativeKeepsWhatChatCannotCarry(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "native.db")
+	g := start(t, nativeConfig+"\nstore:\n  path: "+db+"\n", time.Minute)
+	c := g.client()
+	p := responseParams("smart", "Find the news")
+	p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffortHigh}
+	p.Tools = []responses.ToolUnionParam{{OfWebSearch: &responses.WebSearchToolParam{Type: responses.WebSearchToolTypeWebSearch}}}
+	p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
+	p.Truncation = responses.ResponseNewParamsTruncationAuto
+	var httpResp *http.Response
+	got, err := c.Responses.New(context.Background(), p, option.WithResponseInto(&httpResp))
+	if err != nil {
+		t.Fatalf("Responses.New: %v", err)
+	}
+	up := g.lastUpstream(t)
+	if up.Path != "/v1/responses" {
+		t.Fatalf("upstream path %s, want /v1/responses", up.Path)
+	}
+	body := upstreamBody(t, up)
+	for member, want := range map[string]string{
+		"model": `"o3"`, "reasoning": `{"effort":"high"}`, "tools": `[{"type":"web_search"}]`, "store": `false`,
+		"include": `["reasoning.encrypted_content"]`, "truncation": `"auto"`,
+	} {
+		if string(body[member]) != want {
+			t.Errorf("upstream %s = %s, want %s", member, body[member], want)
+		}
+	}
+	if !strings.HasPrefix(got.ID, "resp_") || len(got.ID) != len("resp_")+32 {
+		t.Errorf("response id %q, want Sluice's resp_ and 32 hex digits", got.ID)
+	}
+	if !strings.Contains(got.RawJSON(), `"store":true`) || got.Reasoning.Effort != shared.ReasoningEffortHigh || len(got.Output) != 2 || got.Output[0].Type != "reasoning" {
+		t.Errorf("response: got %s, want store true, the upstream's reasoning item and message", got.RawJSON())
+	}
+	if got.Usage.OutputTokensDetails.ReasoningTokens != 32 {
+		t.Errorf("usage: reasoning tokens %d, want the mock's 32 for high effort", got.Usage.OutputTokensDetails.ReasoningTokens)
+	}
+	if httpResp.Header.Get("X-Sluice-Provider") != "openai" || httpResp.Header.Get("X-Sluice-Cost-Usd") == "" {
+		t.Errorf("headers: provider %q cost %q, want openai and a cost", httpResp.Header.Get("X-Sluice-Provider"), httpResp.Header.Get("X-Sluice-Cost-Usd"))
+	}
+	stored, err := c.Responses.Get(context.Background(), got.ID, responses.ResponseGetParams{})
+	if err != nil || stored.ID != got.ID || stored.OutputText() != got.OutputText() {
+		t.Errorf("GET %s: got %v, %v; want the stored response", got.ID, stored, err)
+	}
+	g.stop(t)
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.ListRequestLogs(context.Background(), store.RequestLogFilter{}, store.ListOptions{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("request log: %d records, %v; want 1", len(page.Items), err)
+	}
+	rec := page.Items[0]
+	if rec.Provider != "openai" || rec.UpstreamModel != "o3" || rec.ReasoningTokens != 32 || rec.PromptTokens != int64(got.Usage.InputTokens) ||
+		rec.CompletionTokens != int64(got.Usage.OutputTokens) || rec.CostMicroUSD <= 0 || rec.TokensEstimated {
+		t.Errorf("log record %+v: want openai/o3 with the upstream's usage (32 reasoning tokens) and a cost", rec)
+	}
+}
+
+func TestResponsesNativePreviousResponseExpandedBySluice(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	c := g.client()
+	first, err := c.Responses.New(context.Background(), responseParams("smart", "Name a colour"))
+	if err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	p := responseParams("smart", "And another")
+	p.PreviousResponseID = openai.String(first.ID)
+	second, err := c.Responses.New(context.Background(), p)
+	if err != nil {
+		t.Fatalf("second: %v", err) // the mock 404s any previous_response_id it is sent
+	}
+	if second.PreviousResponseID != first.ID {
+		t.Errorf("previous_response_id echoed %q, want %q", second.PreviousResponseID, first.ID)
+	}
+	body := upstreamBody(t, g.lastUpstream(t))
+	if _, sent := body["previous_response_id"]; sent || string(body["store"]) != "false" {
+		t.Errorf("upstream got previous_response_id %s store %s; want none and false", body["previous_response_id"], body["store"])
+	}
+	var input []map[string]any
+	if err := json.Unmarshal(body["input"], &input); err != nil {
+		t.Fatal(err)
+	}
+	if len(input) != 3 || input[0]["content"] != "Name a colour" || input[1]["role"] != "assistant" || input[2]["content"] != "And another" {
+		t.Fatalf("upstream input %s: want the first question, its answer, the new question", body["input"])
+	}
+	if _, hasID := input[1]["id"]; hasID {
+		t.Errorf("upstream input %s: the stored answer keeps its id, which a store:false upstream cannot resolve", body["input"])
+	}
+	if content, _ := json.Marshal(input[1]["content"]); !strings.Contains(string(content), first.OutputText()) {
+		t.Errorf("upstream input[1] %s lacks the first answer %q", content, first.OutputText())
+	}
+}
+
+func TestResponsesNativeFallsBackToTranslatedProvider(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	c := g.client()
+	var httpResp *http.Response
+	got, err := c.Responses.New(context.Background(), responseParams("native-or-claude", "Hello"), option.WithResponseInto(&httpResp))
+	if err != nil {
+		t.Fatalf("Responses.New: %v", err)
+	}
+	if h := httpResp.Header; h.Get("X-Sluice-Provider") != "claude" || h.Get("X-Sluice-Fallback") != "true" {
+		t.Errorf("headers: provider %q fallback %q, want claude after a fallback", h.Get("X-Sluice-Provider"), h.Get("X-Sluice-Fallback"))
+	}
+	if up := g.lastUpstream(t); up.Path != "/v1/messages" {
+		t.Errorf("upstream path %s, want Anthropic's /v1/messages", up.Path)
+	}
+	if got.Status != responses.ResponseStatusCompleted || got.OutputText() == "" || !strings.HasPrefix(got.ID, "resp_") {
+		t.Errorf("response %s: want a completed translated answer", got.RawJSON())
+	}
+	// A built-in tool has no translation: with the native target down, the client learns why.
+	p := responseParams("native-or-claude", "Hello")
+	p.Tools = []responses.ToolUnionParam{{OfWebSearch: &responses.WebSearchToolParam{Type: responses.WebSearchToolTypeWebSearch}}}
+	_, err = c.Responses.New(context.Background(), p)
+	if e := apiError(t, err); e.StatusCode != 400 || !strings.Contains(e.Message, "web_search") {
+		t.Errorf("built-in tool on fallback: got %v, want a 400 naming web_search", err)
+	}
+}
+
+func TestResponsesNativeStreamRelaysEvents(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	c := g.client()
+	p := responseParams("smart", "Stream please [[mock tokens=4]]")
+	p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffortLow}
+	types, text, final, err := streamResponse(t, c, p)
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	want := []string{"response.created", "response.in_progress", "response.output_item.added", "response.output_item.done",
+		"response.output_item.added", "response.content_part.added"}
+	if len(types) < len(want) || !slices.Equal(types[:len(want)], want) || types[len(types)-1] != "response.completed" {
+		t.Errorf("event types %v: want the upstream's sequence, reasoning item first, ending in response.completed", types)
+	}
+	if final == nil || final.OutputText() != text || len(strings.Fields(text)) != 4 || final.Usage.OutputTokensDetails.ReasoningTokens != 8 {
+		t.Fatalf("final response %v with text %q: want 4 words and 8 reasoning tokens", final, text)
+	}
+	if !strings.HasPrefix(final.ID, "resp_") || len(final.ID) != len("resp_")+32 {
+		t.Errorf("final id %q, want Sluice's", final.ID)
+	}
+	if up := g.lastUpstream(t); up.Path != "/v1/responses" || !strings.Contains(string(up.Body), `"stream":true`) {
+		t.Errorf("upstream %s %s: want a streaming /v1/responses", up.Path, up.Body)
+	}
+	stored, err := c.Responses.Get(context.Background(), final.ID, responses.ResponseGetParams{})
+	if err != nil || stored.OutputText() != text || stored.Status != responses.ResponseStatusCompleted {
+		t.Errorf("GET %s: %v, %v; want the completed streamed response", final.ID, stored, err)
+	}
+}
+
+// TestResponsesNativeStreamFaults holds native streams to the stream fault contract: a fault
+// after the first event ends the stream with an error event and response.failed, never
+// response.completed; the failed response is stored.
+func TestResponsesNativeStreamFaults(t *testing.T) {
+	g := start(t, nativeConfig, 2*time.Second)
+	c := g.client()
+	for _, knob := range []string{"error_after=2", "eof_after=2", "malformed_after=2", "reset_after=2", "cut_after=2"} {
+		t.Run(knob, func(t *testing.T) {
+			types, text, final, err := streamResponse(t, c, responseParams("smart", "Go [[mock tokens=6 "+knob+"]]"))
+			if err != nil {
+				t.Fatalf("stream error %v: a failed stream must end with events, not a broken connection", err)
+			}
+			n := len(types)
+			if n < 2 || types[n-2] != "error" || types[n-1] != "response.failed" || slices.Contains(types, "response.completed") {
+				t.Fatalf("event types %v: want error then response.failed at the end, never response.completed", types)
+			}
+			if final == nil || final.Status != responses.ResponseStatusFailed || final.Error.Message == "" || !strings.HasPrefix(final.ID, "resp_") {
+				t.Fatalf("final response %v: want failed with an error", final)
+			}
+			if len(strings.Fields(text)) != 2 {
+				t.Errorf("text %q: want the 2 words sent before the fault", text)
+			}
+			stored, err := c.Responses.Get(context.Background(), final.ID, responses.ResponseGetParams{})
+			if err != nil || stored.Status != responses.ResponseStatusFailed {
+				t.Errorf("GET %s: %v, %v; want the failed response stored", final.ID, stored, err)
+			}
+		})
+	}
+}
+
+func TestChatCompletionsReachResponsesOnlyModel(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	c := g.client()
+	ctx := context.Background()
+
+	// Without the translation the mock refuses, as OpenAI does.
+	_, err := c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "deep-as-chat",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+	if e := apiError(t, err); e.StatusCode != 404 || !strings.Contains(e.Message, "v1/responses") {
+		t.Fatalf("o3-pro over chat completions: got %v, want OpenAI's 404", err)
+	}
+
+	p := openai.ChatCompletionNewParams{Model: "deep", ReasoningEffort: shared.ReasoningEffortMedium,
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.SystemMessage("Be brief."), openai.UserMessage("Say hi [[mock tokens=3]]")}}
+	got, err := c.Chat.Completions.New(ctx, p)
+	if err != nil {
+		t.Fatalf("chat to o3-pro: %v", err)
+	}
+	if up := g.lastUpstream(t); up.Path != "/v1/responses" {
+		t.Errorf("upstream path %s, want /v1/responses", up.Path)
+	}
+	if body := upstreamBody(t, g.lastUpstream(t)); string(body["reasoning"]) != `{"effort":"medium"}` {
+		t.Errorf("upstream reasoning %s, want effort medium", body["reasoning"])
+	}
+	if len(strings.Fields(got.Choices[0].Message.Content)) != 3 || got.Choices[0].FinishReason != "stop" ||
+		got.Usage.CompletionTokensDetails.ReasoningTokens != 16 || got.Usage.CompletionTokens != 3+16 {
+		t.Errorf("completion %s: want 3 words, stop, 16 reasoning tokens within 19", got.RawJSON())
+	}
+
+	// A tool call, non-streaming and streaming.
+	tp := openai.ChatCompletionNewParams{Model: "deep", Tools: []openai.ChatCompletionToolUnionParam{weatherChatTool()},
+		ToolChoice: openai.ChatCompletionToolChoiceOptionUnionParam{OfAuto: openai.String("required")},
+		Messages:   []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Weather in Paris?")}}
+	called, err := c.Chat.Completions.New(ctx, tp)
+	if err != nil {
+		t.Fatalf("tool call: %v", err)
+	}
+	calls := called.Choices[0].Message.ToolCalls
+	if called.Choices[0].FinishReason != "tool_calls" || len(calls) != 1 || calls[0].Function.Name != "get_weather" ||
+		!strings.HasPrefix(calls[0].ID, "call_") || !json.Valid([]byte(calls[0].Function.Arguments)) {
+		t.Errorf("tool call completion %s: want one get_weather call", called.RawJSON())
+	}
+	tp.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+	stream := c.Chat.Completions.NewStreaming(ctx, tp)
+	var acc openai.ChatCompletionAccumulator
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatalf("tool call stream: %v", err)
+	}
+	sc := acc.Choices[0].Message.ToolCalls
+	if len(sc) != 1 || sc[0].ID != calls[0].ID || sc[0].Function.Arguments != calls[0].Function.Arguments ||
+		acc.Choices[0].FinishReason != "tool_calls" || acc.Usage.TotalTokens == 0 {
+		t.Errorf("streamed tool call %+v (finish %q, usage %+v): want the same call as unstreamed, and usage",
+			sc, acc.Choices[0].FinishReason, acc.Usage)
+	}
+
+	// Streamed text.
+	sp := p
+	sp.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Stream [[mock tokens=5]]")}
+	stream = c.Chat.Completions.NewStreaming(ctx, sp)
+	var text strings.Builder
+	for stream.Next() {
+		if ch := stream.Current(); len(ch.Choices) > 0 {
+			text.WriteString(ch.Choices[0].Delta.Content)
+		}
+	}
+	if err := stream.Err(); err != nil || len(strings.Fields(text.String())) != 5 {
+		t.Errorf("streamed text %q, %v: want 5 words", text.String(), err)
+	}
+}
+
+func weatherChatTool() openai.ChatCompletionToolUnionParam {
+	return openai.ChatCompletionFunctionTool(openai.FunctionDefinitionParam{
+		Name:       "get_weather",
+		Parameters: openai.FunctionParameters{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}},
+	})
+}
