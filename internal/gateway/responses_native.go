@@ -164,6 +164,10 @@ func patchResponse(body jsonx.Value, resp *responses.Response) (jsonx.Value, err
 func (g *Gateway) writeNativeResponse(w http.ResponseWriter, r *http.Request, c *call, a *provider.ResponsesAnswer,
 	resp *responses.Response, tenant string, conv conversation) error {
 	c.usage = a.Usage
+	var out responses.Response
+	if jsonx.Unmarshal(a.Body, &out) == nil {
+		c.resp = responses.ToChatResponse(&out, a.Usage) // what the log and estimates read
+	}
 	body, err := patchResponse(a.Body, resp)
 	if err != nil {
 		return err
@@ -182,6 +186,7 @@ func (g *Gateway) writeNativeResponse(w http.ResponseWriter, r *http.Request, c 
 // nativeRelay is what relayNative knows of the stream so far.
 type nativeRelay struct {
 	resp   *responses.Response
+	text   *streamedText // the deltas, for the log and an estimate if usage never comes
 	seq    int           // the next sequence_number: the upstream numbers its events from 0
 	last   jsonx.Value   // the latest response object, patched
 	output []jsonx.Value // items the upstream has finished
@@ -195,7 +200,7 @@ func (g *Gateway) relayNative(w http.ResponseWriter, r *http.Request, rc *http.R
 	c *call, resp *responses.Response, tenant string, conv conversation) {
 	bufp := chunkBufPool.Get().(*[]byte)
 	defer chunkBufPool.Put(bufp)
-	st := &nativeRelay{resp: resp}
+	st := &nativeRelay{resp: resp, text: &c.text}
 	for {
 		ev, err := s.Next()
 		if errors.Is(err, io.EOF) {
@@ -244,9 +249,17 @@ func (st *nativeRelay) event(ev *provider.ResponsesEvent) (jsonx.Value, error) {
 	var m struct {
 		Response jsonx.Value `json:"response"`
 		Item     jsonx.Value `json:"item"`
+		Delta    jsonx.Value `json:"delta"` // a string in the events read here; other types unread
 	}
 	if err := jsonx.Unmarshal(ev.Data, &m); err != nil {
 		return nil, api.NewError("stream_interrupted", "the provider sent a malformed stream event", err)
+	}
+	switch ev.Type {
+	case "response.output_text.delta", "response.refusal.delta", "response.function_call_arguments.delta":
+		var delta string
+		if jsonx.Unmarshal(m.Delta, &delta) == nil {
+			st.text.add(delta)
+		}
 	}
 	if ev.Type == "response.output_item.done" && len(m.Item) > 0 {
 		st.output = append(st.output, m.Item)

@@ -3,7 +3,6 @@ package openairesponses
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/inbound/responses"
@@ -24,56 +23,7 @@ func (Adapter) DecodeChatResponse(resp *http.Response) (*api.ChatResponse, error
 	if r.Status == responses.StatusFailed {
 		return nil, failedError(r.Error)
 	}
-	return toChat(&r, a.Usage), nil
-}
-
-func toChat(r *responses.Response, u *api.Usage) *api.ChatResponse {
-	msg := api.Message{Role: "assistant"}
-	var text, refusal strings.Builder
-	for i := range r.Output {
-		o := &r.Output[i]
-		switch o.Type {
-		case "message":
-			for _, c := range o.Content {
-				if c.Text != nil {
-					text.WriteString(*c.Text)
-				}
-				if c.Refusal != nil {
-					refusal.WriteString(*c.Refusal)
-				}
-			}
-		case "function_call":
-			args := ""
-			if o.Arguments != nil {
-				args = *o.Arguments
-			}
-			msg.ToolCalls = append(msg.ToolCalls, api.ToolCall{ID: o.CallID, Type: "function",
-				Function: api.FunctionCall{Name: o.Name, Arguments: args}})
-		}
-		// reasoning and built-in tool items have no chat equivalent; their tokens are in usage.
-	}
-	if text.Len() > 0 || len(msg.ToolCalls) == 0 {
-		msg.Content = api.TextContent(text.String())
-	}
-	if refusal.Len() > 0 {
-		s := refusal.String()
-		msg.Refusal = &s
-	}
-	return &api.ChatResponse{ID: r.ID, Object: "chat.completion", Created: r.CreatedAt, Model: r.Model, Usage: u,
-		Choices: []api.Choice{{Index: 0, Message: msg, FinishReason: finishReason(r.Status, r.IncompleteDetails, len(msg.ToolCalls) > 0)}}}
-}
-
-// finishReason maps a response's status to chat's finish_reason.
-func finishReason(status string, d *responses.IncompleteDetails, calls bool) string {
-	switch {
-	case status == responses.StatusIncomplete && d != nil && d.Reason == "content_filter":
-		return "content_filter"
-	case status == responses.StatusIncomplete:
-		return "length"
-	case calls:
-		return "tool_calls"
-	}
-	return "stop"
+	return responses.ToChatResponse(&r, a.Usage), nil
 }
 
 // failedError is a response that failed upstream (status failed, or response.failed).

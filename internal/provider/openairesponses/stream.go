@@ -101,7 +101,7 @@ func (s *stream) translate(ev *responses.Event, usage *api.Usage) (*api.ChatChun
 				s.model = r.Model
 			}
 		}
-		finish := finishReason(status, details, len(s.calls) > 0)
+		finish := responses.FinishReason(status, details, len(s.calls) > 0)
 		s.usage = usage
 		return s.delta(api.Delta{}, &finish), nil
 	case "response.failed":
