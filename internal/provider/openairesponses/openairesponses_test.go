@@ -1,7 +1,10 @@
 package openairesponses
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/provider/providertest"
 	"github.com/sluicehq/sluice/internal/secret"
+	"golang.org/x/tools/txtar"
 )
 
 func target() *provider.Target {
@@ -73,4 +77,40 @@ func TestDropsWhatCannotChangeTheAnswer(t *testing.T) {
 	if _, ok := got["seed"]; ok || string(got["store"]) != "false" || got["logprobs"] != nil {
 		t.Errorf("upstream body: got seed %s store %s logprobs %s, want no seed, store false, no logprobs", got["seed"], got["store"], got["logprobs"])
 	}
+}
+
+func FuzzChatStream(f *testing.F) {
+	for _, name := range []string{"stream_text", "stream_tool_call", "stream_error_event", "stream_failed"} {
+		ar, err := txtar.ParseFile("testdata/chat/" + name + ".txtar")
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range ar.Files {
+			if file.Name == "upstream.stream" {
+				f.Add(file.Data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		s, err := Adapter{}.DecodeChatStream(&http.Response{Body: io.NopCloser(bytes.NewReader(raw))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for range 10_000 {
+			c, err := s.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				if api.AsError(err).Code == "internal_error" {
+					t.Fatalf("unclassified error: %v", err)
+				}
+				return
+			}
+			if c == nil || c.Object != "chat.completion.chunk" {
+				t.Fatalf("chunk %+v without error", c)
+			}
+		}
+	})
 }

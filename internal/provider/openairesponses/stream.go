@@ -47,6 +47,9 @@ func (s *stream) Next() (*api.ChatChunk, error) {
 		if err != nil {
 			return nil, err // io.EOF after the terminal event, or the provider's failure
 		}
+		if !translated[raw.Type] || (raw.Type == "response.output_item.added" && !isFunctionCall(raw.Data)) {
+			continue // read no further: an event chat has no use for cannot break the stream
+		}
 		var ev responses.Event
 		if err := jsonx.Unmarshal(raw.Data, &ev); err != nil {
 			return nil, api.NewError("stream_interrupted", "the provider sent a malformed stream event",
@@ -56,6 +59,13 @@ func (s *stream) Next() (*api.ChatChunk, error) {
 			return c, err
 		}
 	}
+}
+
+// translated are the events translate reads.
+var translated = map[string]bool{
+	"response.created": true, "response.output_text.delta": true, "response.refusal.delta": true,
+	"response.output_item.added": true, "response.function_call_arguments.delta": true,
+	"response.completed": true, "response.incomplete": true, "response.failed": true,
 }
 
 // translate returns the chunk for one event, or nil for an event chat has no use for.
@@ -123,4 +133,14 @@ func (s *stream) delta(d api.Delta, finish *string) *api.ChatChunk {
 	c := s.newChunk()
 	c.Choices = []api.ChunkChoice{{Index: 0, Delta: d, FinishReason: finish}}
 	return c
+}
+
+// isFunctionCall reports whether an output_item.added event opens a function_call item.
+func isFunctionCall(data []byte) bool {
+	var ev struct {
+		Item struct {
+			Type string `json:"type"`
+		} `json:"item"`
+	}
+	return jsonx.Unmarshal(data, &ev) == nil && ev.Item.Type == "function_call"
 }
