@@ -330,3 +330,53 @@ func weatherChatTool() openai.ChatCompletionToolUnionParam {
 		Parameters: openai.FunctionParameters{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}}},
 	})
 }
+
+// TestResponsesNativeEnforcesPolicy: rate limits, budgets and guardrails hold on the native
+// path too; a request guardrails apply to is translated, so its input is checked (and
+// redacted) before any provider sees it.
+func TestResponsesNativeEnforcesPolicy(t *testing.T) {
+	body := func(text, extra string) string {
+		return `{"model":"smart","input":` + strconvQuote(text) + extra + `}`
+	}
+	t.Run("rate limits", func(t *testing.T) {
+		g := start(t, nativeConfig+"\nrate_limits:\n  default: {rpm: 1}\n", time.Minute)
+		if status, _, b := postStatus(t, g.URL+"/v1/responses", body("hello", "")); status != http.StatusOK || g.lastUpstream(t).Path != "/v1/responses" {
+			t.Fatalf("first request: status %d %s, upstream %s; want a native answer", status, b, g.lastUpstream(t).Path)
+		}
+		if status, h, b := postStatus(t, g.URL+"/v1/responses", body("again", "")); status != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
+			t.Errorf("second request: status %d %s, want 429", status, b)
+		}
+	})
+	t.Run("budgets", func(t *testing.T) {
+		g := start(t, nativeConfig+"\nbudgets:\n  - {id: tiny, scope: org, limit_tokens: 10, period: daily}\n", time.Minute)
+		if status, _, b := postStatus(t, g.URL+"/v1/responses", body("hello", "")); status != http.StatusTooManyRequests || !strings.Contains(b, "tiny") {
+			t.Errorf("status %d %s: want 429 naming budget tiny", status, b)
+		}
+		if n := len(g.Mock.Server().Requests()); n != 0 {
+			t.Errorf("the provider received %d requests past an exhausted budget", n)
+		}
+	})
+	t.Run("guardrails", func(t *testing.T) {
+		g := start(t, nativeConfig+strings.TrimPrefix(guardrailsConfig, defaultConfig), time.Minute)
+		if status, _, b := postStatus(t, g.URL+"/v1/responses", body("deploy with AKIAIOSFODNN7EXAMPLE", "")); status != http.StatusBadRequest ||
+			len(g.Mock.Server().Requests()) != 0 {
+			t.Fatalf("secret: status %d %s; want a 400 before any provider", status, b)
+		}
+		if status, _, b := postStatus(t, g.URL+"/v1/responses", body("mail alice@example.com", "")); status != http.StatusOK {
+			t.Fatalf("pii: status %d %s", status, b)
+		}
+		up := g.lastUpstream(t)
+		if up.Path != "/v1/chat/completions" || strings.Contains(string(up.Body), "alice@example.com") {
+			t.Errorf("pii: upstream %s got %s; want the translated request with the address redacted", up.Path, up.Body)
+		}
+		status, _, b := postStatus(t, g.URL+"/v1/responses", body("search", `,"tools":[{"type":"web_search"}]`))
+		if status != http.StatusBadRequest || !strings.Contains(b, "web_search") {
+			t.Errorf("built-in tool under guardrails: status %d %s; want a 400 naming it", status, b)
+		}
+	})
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
