@@ -380,3 +380,44 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestResponsesNativeToAzure: an Azure provider that opts in gets /v1/responses at its v1 API,
+// with its api-key and the deployment as the model; chat keeps the deployment paths.
+func TestResponsesNativeToAzure(t *testing.T) {
+	g := start(t, `
+providers:
+  az:
+    type: azure
+    base_url: {{MOCK}}
+    api_key: `+mockKey+`
+    responses_api: native
+    timeout: {{TIMEOUT}}
+models:
+  - name: az-o3
+    targets:
+      - {provider: az, model: o3-deployment}
+`, time.Minute)
+	c := g.client()
+	p := responseParams("az-o3", "Hello")
+	p.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffortLow}
+	got, err := c.Responses.New(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Responses.New: %v", err)
+	}
+	up := g.lastUpstream(t)
+	body := upstreamBody(t, up)
+	if up.Path != "/openai/v1/responses" || up.Header.Get("Api-Key") != mockKey || string(body["model"]) != `"o3-deployment"` ||
+		string(body["reasoning"]) != `{"effort":"low"}` {
+		t.Errorf("upstream %s api-key %q body %s: want Azure's v1 responses with the deployment", up.Path, up.Header.Get("Api-Key"), up.Body)
+	}
+	if got.Usage.OutputTokensDetails.ReasoningTokens != 8 || got.OutputText() == "" {
+		t.Errorf("response %s: want the upstream's answer with 8 reasoning tokens", got.RawJSON())
+	}
+	if _, err := c.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{Model: "az-o3",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}); err != nil {
+		t.Fatalf("chat: %v", err)
+	}
+	if up := g.lastUpstream(t); !strings.HasPrefix(up.Path, "/openai/deployments/o3-deployment/chat/completions") {
+		t.Errorf("chat went to %s, want the deployment path", up.Path)
+	}
+}

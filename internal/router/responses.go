@@ -26,8 +26,7 @@ func nativeResponses(name, format, setting string, a provider.Adapter) (bool, er
 	switch setting {
 	case config.ResponsesNative:
 		if !speaks {
-			return false, fmt.Errorf("provider type %q cannot send the Responses API natively (openai and openai_responses can; "+
-				"for Azure, use its v1 API as type openai with base_url https://{resource}.openai.azure.com/openai/v1)", format)
+			return false, fmt.Errorf("provider type %q cannot send the Responses API natively (openai, openai_responses and azure can)", format)
 		}
 		return true, nil
 	case config.ResponsesTranslate:
