@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -419,5 +421,38 @@ models:
 	}
 	if up := g.lastUpstream(t); !strings.HasPrefix(up.Path, "/openai/deployments/o3-deployment/chat/completions") {
 		t.Errorf("chat went to %s, want the deployment path", up.Path)
+	}
+}
+
+// TestResponsesNativeStreamCostTrailer: a native stream's cost, known at its end, comes as a
+// trailer, like a chat stream's.
+func TestResponsesNativeStreamCostTrailer(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	resp, err := post(g.URL+"/v1/responses", "application/json", strings.NewReader(`{"model":"smart","stream":true,"input":"hi [[mock tokens=3]]"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "event: response.completed") {
+		t.Fatalf("stream did not complete: %s", body)
+	}
+	if v, err := strconv.ParseFloat(resp.Trailer.Get("X-Sluice-Cost-Usd"), 64); err != nil || v <= 0 {
+		t.Errorf("trailer x-sluice-cost-usd = %q, want a positive cost", resp.Trailer.Get("X-Sluice-Cost-Usd"))
+	}
+}
+
+// TestOtherSurfacesReachResponsesOnlyModel: /v1/messages and the Gemini API go through the
+// same chat path, so they reach a Responses-only model too.
+func TestOtherSurfacesReachResponsesOnlyModel(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	for path, body := range map[string]string{
+		"/v1/messages": `{"model":"deep","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`,
+		"/v1beta/models/deep:generateContent": `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`,
+	} {
+		status, _, b := postStatus(t, g.URL+path, body)
+		if up := g.lastUpstream(t); status != http.StatusOK || up.Path != "/v1/responses" {
+			t.Errorf("%s: status %d %s, upstream %s; want 200 through /v1/responses", path, status, b, up.Path)
+		}
 	}
 }
