@@ -447,7 +447,7 @@ func TestResponsesNativeStreamCostTrailer(t *testing.T) {
 func TestOtherSurfacesReachResponsesOnlyModel(t *testing.T) {
 	g := start(t, nativeConfig, time.Minute)
 	for path, body := range map[string]string{
-		"/v1/messages": `{"model":"deep","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`,
+		"/v1/messages":                        `{"model":"deep","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}`,
 		"/v1beta/models/deep:generateContent": `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`,
 	} {
 		status, _, b := postStatus(t, g.URL+path, body)
