@@ -227,9 +227,11 @@ func TestResponsesNativeStreamRelaysEvents(t *testing.T) {
 // after the first event ends the stream with an error event and response.failed, never
 // response.completed; the failed response is stored.
 func TestResponsesNativeStreamFaults(t *testing.T) {
-	g := start(t, nativeConfig, 2*time.Second)
+	db := filepath.Join(t.TempDir(), "faults.db")
+	g := start(t, nativeConfig+"\nstore:\n  path: "+db+"\n", 2*time.Second)
 	c := g.client()
-	for _, knob := range []string{"error_after=2", "eof_after=2", "malformed_after=2", "reset_after=2", "cut_after=2"} {
+	knobs := []string{"error_after=2", "eof_after=2", "malformed_after=2", "reset_after=2", "cut_after=2"}
+	for _, knob := range knobs {
 		t.Run(knob, func(t *testing.T) {
 			types, text, final, err := streamResponse(t, c, responseParams("smart", "Go [[mock tokens=6 "+knob+"]]"))
 			if err != nil {
@@ -250,6 +252,29 @@ func TestResponsesNativeStreamFaults(t *testing.T) {
 				t.Errorf("GET %s: %v, %v; want the failed response stored", final.ID, stored, err)
 			}
 		})
+	}
+	// The log keeps the 200 the client got, the failure, and an estimate marked as one.
+	g.stop(t)
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.ListRequestLogs(context.Background(), store.RequestLogFilter{}, store.ListOptions{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var creates int
+	for _, rec := range page.Items {
+		if rec.Stream {
+			creates++
+			if rec.Status != 200 || rec.ErrorCode == "" || !rec.TokensEstimated || rec.PromptTokens == 0 || rec.CompletionTokens == 0 {
+				t.Errorf("log record %+v: want status 200, the error code, and estimated usage", rec)
+			}
+		}
+	}
+	if creates != len(knobs) {
+		t.Errorf("%d stream records, want %d", creates, len(knobs))
 	}
 }
 
