@@ -104,8 +104,9 @@ func rawInput(body jsonx.Value) ([]jsonx.Value, error) {
 }
 
 // upstreamInput prepares the conversation for an upstream that stores nothing: item ids
-// name items the upstream never kept, so they go, and a reasoning item the upstream could
-// only resolve by id (it carries no encrypted_content) is left out — the model reasons again.
+// name items the upstream never kept, so they go — with a message's status, which the input
+// form of a message without an id does not have — and a reasoning item the upstream could
+// only resolve by id (it carries no encrypted_content) is left out: the model reasons again.
 func upstreamInput(conv []jsonx.Value) (jsonx.Value, error) {
 	out := make([]jsonx.Value, 0, len(conv))
 	for _, item := range conv {
@@ -122,8 +123,12 @@ func upstreamInput(conv []jsonx.Value) (jsonx.Value, error) {
 				continue
 			}
 		case "", "message", "function_call", "function_call_output":
+			drop := dropID
+			if head.Type == "" || head.Type == "message" {
+				drop = dropIDAndStatus
+			}
 			var err error
-			if item, err = jsonx.ReplaceMembers(item, map[string]jsonx.Value{"id": nil}); err != nil {
+			if item, err = jsonx.ReplaceMembers(item, drop); err != nil {
 				return nil, api.Errorf("invalid_request", "input: every item must be a JSON object")
 			}
 		}
@@ -135,6 +140,11 @@ func upstreamInput(conv []jsonx.Value) (jsonx.Value, error) {
 	}
 	return b, nil
 }
+
+var (
+	dropID          = map[string]jsonx.Value{"id": nil}
+	dropIDAndStatus = map[string]jsonx.Value{"id": nil, "status": nil}
+)
 
 // patchResponse gives an upstream response object Sluice's id, store and
 // previous_response_id, leaving everything else as the upstream sent it.
