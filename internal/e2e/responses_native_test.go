@@ -174,6 +174,26 @@ func TestResponsesNativePreviousResponseExpandedBySluice(t *testing.T) {
 	if content, _ := json.Marshal(input[1]["content"]); !strings.Contains(string(content), first.OutputText()) {
 		t.Errorf("upstream input[1] %s lacks the first answer %q", content, first.OutputText())
 	}
+
+	// With encrypted reasoning asked for, the reasoning item carries over, id and all.
+	fp.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
+	third, err := c.Responses.New(context.Background(), fp)
+	if err != nil {
+		t.Fatalf("third: %v", err)
+	}
+	p.PreviousResponseID = openai.String(third.ID)
+	if _, err := c.Responses.New(context.Background(), p); err != nil {
+		t.Fatalf("fourth: %v", err)
+	}
+	body = upstreamBody(t, g.lastUpstream(t))
+	input = nil
+	if err := json.Unmarshal(body["input"], &input); err != nil {
+		t.Fatal(err)
+	}
+	if len(input) != 4 || input[1]["type"] != "reasoning" || input[1]["id"] != third.Output[0].ID ||
+		input[1]["encrypted_content"] != third.Output[0].EncryptedContent || third.Output[0].EncryptedContent == "" {
+		t.Errorf("upstream input %s: want the encrypted reasoning item of %s kept between question and answer", body["input"], third.RawJSON())
+	}
 }
 
 func TestResponsesNativeFallsBackToTranslatedProvider(t *testing.T) {

@@ -52,7 +52,8 @@
 // The Responses API (POST /v1/responses) plans its reply like a chat completion and honours
 // the same knobs, the *_after ones counting text and argument deltas. A request with
 // reasoning.effort reports 4, 8, 16 or 32 reasoning tokens (minimal to high) within its output
-// tokens and answers with a reasoning item first; one with prompt_cache_key reports half its
+// tokens and answers with a reasoning item first (with encrypted_content when include asks
+// for reasoning.encrypted_content); one with prompt_cache_key reports half its
 // input as cached. The mock keeps no responses: any previous_response_id is a 404. Chat
 // completions for a Responses-only model (o1-pro, o3-pro, codex-mini-latest, ...) get OpenAI's
 // 404 naming v1/responses.

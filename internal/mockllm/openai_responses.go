@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,6 +33,7 @@ type rsRequest struct {
 	Metadata        json.RawMessage `json:"metadata"`
 	PrevResponseID  *string         `json:"previous_response_id"`
 	PromptCacheKey  string          `json:"prompt_cache_key"`
+	Include         []string        `json:"include"`
 	ParallelTools   *bool           `json:"parallel_tool_calls"`
 	User            *string         `json:"user"`
 }
@@ -167,6 +169,7 @@ type rsOutputItem struct {
 	Name      string      `json:"name,omitempty"`
 	Arguments *string     `json:"arguments,omitempty"`
 	Summary   *[]struct{} `json:"summary,omitempty"`
+	Encrypted string      `json:"encrypted_content,omitempty"`
 }
 
 type rsPart struct {
@@ -197,6 +200,7 @@ type rsPlan struct {
 	resp      rsResponse
 	plan      choicePlan
 	reasoning bool
+	encrypted bool // include asked for reasoning.encrypted_content
 	usage     rsUsage
 	msgID     string
 }
@@ -347,7 +351,7 @@ func (req *rsRequest) plan(b *behavior, fns []functionDef) *rsPlan {
 	}
 	plans := planChoices(seed, 1, b.Tokens, maxTokens, nil, fns)
 	b.applyReply(plans)
-	p := &rsPlan{plan: plans[0], msgID: seededID("msg_", 48, seed)}
+	p := &rsPlan{plan: plans[0], msgID: seededID("msg_", 48, seed), encrypted: slices.Contains(req.Include, "reasoning.encrypted_content")}
 	p.usage.InputTokens = inputTokens
 	if req.PromptCacheKey != "" {
 		// A prompt cache key makes the mock report half the input as read from cache, so
@@ -430,7 +434,12 @@ func (p *rsPlan) items() []rsOutputItem {
 }
 
 func (p *rsPlan) reasoningItem() rsOutputItem {
-	return rsOutputItem{Type: "reasoning", ID: "rs_" + p.msgID[len("msg_"):], Summary: &[]struct{}{}}
+	item := rsOutputItem{Type: "reasoning", ID: "rs_" + p.msgID[len("msg_"):], Summary: &[]struct{}{}}
+	if p.encrypted {
+		// Opaque at OpenAI; the mock's is recognisable so a test can follow it back.
+		item.Encrypted = "gAAAAmock-" + p.msgID[len("msg_"):]
+	}
+	return item
 }
 
 // finish completes the response: output, status and usage.
