@@ -152,13 +152,31 @@ func (g *Gateway) conversation(ctx context.Context, tenant string, in *responses
 	raw = append(raw, out.Output...)
 	raw = append(raw, input...)
 	c := conversation{raw: raw, typed: make(responses.Items, 0, len(raw))}
-	for i, v := range raw[:len(raw)-len(input)] {
+	for i, v := range items {
 		var it responses.Item
 		if err := jsonx.Unmarshal(v, &it); err != nil {
 			return conversation{}, fmt.Errorf("gateway: decode stored item %d of %q: %w", i, prev.ID, err)
 		}
 		c.typed = append(c.typed, it)
 	}
+	// The answer's items as the translation reads them: its messages and function calls. The
+	// rest (reasoning, a native answer's built-in tool calls) served only the model that made
+	// them, whose results are in its messages.
+	output := make([]responses.OutputItem, 0, len(out.Output))
+	for i, v := range out.Output {
+		var head struct {
+			Type string `json:"type"`
+		}
+		if jsonx.Unmarshal(v, &head) != nil || (head.Type != "message" && head.Type != "function_call") {
+			continue
+		}
+		var o responses.OutputItem
+		if err := jsonx.Unmarshal(v, &o); err != nil {
+			return conversation{}, fmt.Errorf("gateway: decode stored output %d of %q: %w", i, prev.ID, err)
+		}
+		output = append(output, o)
+	}
+	c.typed = append(c.typed, responses.ToItems(output)...)
 	c.typed = append(c.typed, in.Input...)
 	return c, nil
 }
