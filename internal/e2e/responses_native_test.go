@@ -509,3 +509,39 @@ func TestOtherSurfacesReachResponsesOnlyModel(t *testing.T) {
 		}
 	}
 }
+
+// TestResponsesConversationCrossesProviders: because Sluice keeps the conversation, a native
+// OpenAI answer (with its reasoning item) can be continued on Anthropic, translated.
+func TestResponsesConversationCrossesProviders(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	c := g.client()
+	fp := responseParams("smart", "Name a colour")
+	fp.Reasoning = shared.ReasoningParam{Effort: shared.ReasoningEffortLow}
+	first, err := c.Responses.New(context.Background(), fp)
+	if err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	p := responseParams("claude", "And another")
+	p.PreviousResponseID = openai.String(first.ID)
+	second, err := c.Responses.New(context.Background(), p)
+	if err != nil {
+		t.Fatalf("continued on claude: %v", err)
+	}
+	up := g.lastUpstream(t)
+	var msgs struct {
+		Messages []struct {
+			Role    string          `json:"role"`
+			Content json.RawMessage `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(up.Body, &msgs); err != nil {
+		t.Fatal(err)
+	}
+	if up.Path != "/v1/messages" || len(msgs.Messages) != 3 || msgs.Messages[1].Role != "assistant" ||
+		!strings.Contains(string(msgs.Messages[1].Content), first.OutputText()) {
+		t.Errorf("upstream %s %s: want Anthropic to get question, OpenAI's answer, question", up.Path, up.Body)
+	}
+	if second.PreviousResponseID != first.ID || second.OutputText() == "" {
+		t.Errorf("second response %s", second.RawJSON())
+	}
+}
