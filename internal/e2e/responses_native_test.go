@@ -61,6 +61,10 @@ models:
   - name: claude
     targets:
       - {provider: claude, model: claude-sonnet-4-5}
+  - name: claude-then-smart
+    targets:
+      - {provider: claude, model: claude-sonnet-4-5, priority: 1}
+      - {provider: openai, model: o3, priority: 2}
 `
 
 // upstreamBody decodes the mock's record of the last request.
@@ -213,12 +217,23 @@ func TestResponsesNativeFallsBackToTranslatedProvider(t *testing.T) {
 	if got.Status != responses.ResponseStatusCompleted || got.OutputText() == "" || !strings.HasPrefix(got.ID, "resp_") {
 		t.Errorf("response %s: want a completed translated answer", got.RawJSON())
 	}
-	// A built-in tool has no translation: with the native target down, the client learns why.
+	// A built-in tool has no translation: the fallback is passed over, and the client gets the
+	// failure of the only target that could have served it.
+	before := len(g.Mock.Server().Requests())
 	p := responseParams("native-or-claude", "Hello")
 	p.Tools = []responses.ToolUnionParam{{OfWebSearch: &responses.WebSearchToolParam{Type: responses.WebSearchToolTypeWebSearch}}}
 	_, err = c.Responses.New(context.Background(), p)
+	if e := apiError(t, err); e.StatusCode != 502 || e.Code != "upstream_unreachable" {
+		t.Errorf("built-in tool with the native target down: got %v, want its 502 upstream_unreachable", err)
+	}
+	if n := len(g.Mock.Server().Requests()) - before; n != 0 {
+		t.Errorf("the translated fallback received %d requests it cannot carry", n)
+	}
+	// With no native target at all, the translation's refusal is the answer.
+	p.Model = "claude"
+	_, err = c.Responses.New(context.Background(), p)
 	if e := apiError(t, err); e.StatusCode != 400 || !strings.Contains(e.Message, "web_search") {
-		t.Errorf("built-in tool on fallback: got %v, want a 400 naming web_search", err)
+		t.Errorf("built-in tool on a translated route: got %v, want a 400 naming web_search", err)
 	}
 }
 
@@ -543,5 +558,26 @@ func TestResponsesConversationCrossesProviders(t *testing.T) {
 	}
 	if second.PreviousResponseID != first.ID || second.OutputText() == "" {
 		t.Errorf("second response %s", second.RawJSON())
+	}
+}
+
+// TestResponsesUntranslatableSkipsTranslatedTargets: a request only a native target can carry
+// passes over the targets that would need a translation, without counting an attempt.
+func TestResponsesUntranslatableSkipsTranslatedTargets(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	c := g.client()
+	var h *http.Response
+	if _, err := c.Responses.New(context.Background(), responseParams("claude-then-smart", "Hello"), option.WithResponseInto(&h)); err != nil ||
+		h.Header.Get("X-Sluice-Provider") != "claude" {
+		t.Fatalf("plain request: %v, provider %q; want tier 1, claude", err, h.Header.Get("X-Sluice-Provider"))
+	}
+	p := responseParams("claude-then-smart", "Search")
+	p.Tools = []responses.ToolUnionParam{{OfWebSearch: &responses.WebSearchToolParam{Type: responses.WebSearchToolTypeWebSearch}}}
+	if _, err := c.Responses.New(context.Background(), p, option.WithResponseInto(&h)); err != nil {
+		t.Fatalf("built-in tool: %v", err)
+	}
+	if h.Header.Get("X-Sluice-Provider") != "openai" || h.Header.Get("X-Sluice-Attempts") != "1" || g.lastUpstream(t).Path != "/v1/responses" {
+		t.Errorf("built-in tool: provider %q after %s attempts, upstream %s; want openai natively at the first attempt",
+			h.Header.Get("X-Sluice-Provider"), h.Header.Get("X-Sluice-Attempts"), g.lastUpstream(t).Path)
 	}
 }

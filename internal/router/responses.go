@@ -82,6 +82,15 @@ func (c *ResponsesCall) chat() (*api.ChatRequest, error) {
 	return c.Chat, nil
 }
 
+// fits passes over the targets a request without a chat translation cannot go to, so that a
+// later native target in the plan still serves it.
+func (c *ResponsesCall) fits(t *provider.Target) error {
+	if c.ChatErr != nil && c.nativeFor(t) == nil {
+		return c.ChatErr
+	}
+	return nil
+}
+
 // ResponsesAnswer is a non-streaming answer: the native response object, or the chat
 // completion of a translated attempt.
 type ResponsesAnswer struct {
@@ -97,7 +106,7 @@ func (t *Table) Responses(ctx context.Context, r *Route, call *ResponsesCall) (R
 	defer cancel()
 	var res Result
 	var out ResponsesAnswer
-	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
+	err := r.doWhere(ctx, &res, call.fits, func(ctx context.Context, m *member) error {
 		out = ResponsesAnswer{}
 		var err error
 		if ra := call.nativeFor(m.target); ra != nil {
@@ -143,7 +152,7 @@ func (t *Table) ResponsesStream(ctx context.Context, r *Route, call *ResponsesCa
 	ctx, cancel := r.deadline(ctx)
 	var res Result
 	out := &ResponsesStream{cancel: cancel}
-	err := r.do(ctx, &res, func(ctx context.Context, m *member) error {
+	err := r.doWhere(ctx, &res, call.fits, func(ctx context.Context, m *member) error {
 		out.Native, out.Chat = nil, nil
 		var err error
 		if ra := call.nativeFor(m.target); ra != nil {
