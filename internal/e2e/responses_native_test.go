@@ -86,6 +86,7 @@ func TestResponsesNativeKeepsWhatChatCannotCarry(t *testing.T) {
 	p.Tools = []responses.ToolUnionParam{{OfWebSearch: &responses.WebSearchToolParam{Type: responses.WebSearchToolTypeWebSearch}}}
 	p.Include = []responses.ResponseIncludable{responses.ResponseIncludableReasoningEncryptedContent}
 	p.Truncation = responses.ResponseNewParamsTruncationAuto
+	p.PromptCacheKey = openai.String("news") // the mock then reports half the input cached
 	var httpResp *http.Response
 	got, err := c.Responses.New(context.Background(), p, option.WithResponseInto(&httpResp))
 	if err != nil {
@@ -132,8 +133,9 @@ func TestResponsesNativeKeepsWhatChatCannotCarry(t *testing.T) {
 	}
 	rec := page.Items[0]
 	if rec.Provider != "openai" || rec.UpstreamModel != "o3" || rec.ReasoningTokens != 32 || rec.PromptTokens != int64(got.Usage.InputTokens) ||
+		rec.CachedTokens == 0 || rec.CachedTokens != int64(got.Usage.InputTokensDetails.CachedTokens) ||
 		rec.CompletionTokens != int64(got.Usage.OutputTokens) || rec.CostMicroUSD <= 0 || rec.TokensEstimated {
-		t.Errorf("log record %+v: want openai/o3 with the upstream's usage (32 reasoning tokens) and a cost", rec)
+		t.Errorf("log record %+v: want openai/o3 with the upstream's usage (cached and 32 reasoning tokens) and a cost", rec)
 	}
 }
 
