@@ -27,6 +27,7 @@ import (
 	"github.com/sluicehq/sluice/internal/provider/bedrock"
 	"github.com/sluicehq/sluice/internal/provider/gemini"
 	"github.com/sluicehq/sluice/internal/provider/openai"
+	"github.com/sluicehq/sluice/internal/provider/openairesponses"
 	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/router"
 	"github.com/sluicehq/sluice/internal/secret"
@@ -40,6 +41,7 @@ import (
 func Registry() *provider.Registry {
 	return provider.NewRegistry(
 		openai.Format(),
+		openairesponses.Format(),
 		azure.Format(),
 		anthropic.Format(),
 		gemini.Format(),

@@ -127,6 +127,10 @@ type Provider struct {
 	// Models are advertised by GET /v1/models as "<provider>/<model>". Any model of the
 	// provider can be called as provider/model whether listed or not.
 	Models []string `yaml:"models"`
+	// ResponsesAPI is how POST /v1/responses reaches this provider: native (the request is
+	// sent as is to {base_url}/responses) or translate (to a chat request). Default native for
+	// the openai preset, translate otherwise (responses.go).
+	ResponsesAPI string `yaml:"responses_api"`
 
 	// APIVersion is Azure OpenAI's api-version query parameter.
 	APIVersion string `yaml:"api_version"`
@@ -198,6 +202,10 @@ type Target struct {
 	// Priority is the tier: tier 1 (default) is used first; tier 2 only when every tier-1
 	// target failed or is cooling down; and so on.
 	Priority int `yaml:"priority"`
+	// API is which OpenAI API chat-shaped requests use with this target: chat or responses.
+	// Default: responses for the models only the Responses API serves (o3-pro, gpt-5-codex,
+	// ...), chat otherwise. Only targets of openai-format providers may set it.
+	API string `yaml:"api"`
 }
 
 // Routing holds the reliability settings shared by all models.

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // DefaultResponsesRetention is how long stored Responses API responses are kept: 30 days,
 // OpenAI's own retention for stored responses.
@@ -24,4 +27,32 @@ func (c *Config) validateResponses(src *Source, ps *Problems) {
 	if c.Responses.Retention < 0 {
 		ps.Add(src, "responses.retention", "must not be negative")
 	}
+	for _, name := range sortedKeys(c.Providers) {
+		switch v := c.Providers[name].ResponsesAPI; v {
+		case "", ResponsesNative, ResponsesTranslate:
+		default:
+			ps.Add(src, "providers."+name+".responses_api", "must be native or translate, got %q", v)
+		}
+	}
+	for i, m := range c.Models {
+		for j, t := range m.Targets {
+			switch t.API {
+			case "", TargetAPIChat, TargetAPIResponses:
+			default:
+				ps.Add(src, fmt.Sprintf("models[%d].targets[%d].api", i, j), "must be chat or responses, got %q", t.API)
+			}
+		}
+	}
 }
+
+// Values of providers.<name>.responses_api.
+const (
+	ResponsesNative    = "native"
+	ResponsesTranslate = "translate"
+)
+
+// Values of models[].targets[].api.
+const (
+	TargetAPIChat      = "chat"
+	TargetAPIResponses = "responses"
+)

@@ -42,14 +42,20 @@ func WithResponses(rs ResponseStore, retention time.Duration) Option {
 const storeTimeout = 5 * time.Second
 
 // createResponse serves POST /v1/responses, OpenAI's Responses API, in front of any provider:
-// the request (with the conversation it continues) is translated to the chat shape, routed
-// exactly like a chat completion, and the answer translated back and stored for the tenant.
+// a target that speaks the Responses API natively gets the request as the client wrote it
+// (responses_native.go); any other gets it translated to the chat shape, routed exactly like a
+// chat completion, and the answer translated back. Either way the answer is stored for the
+// tenant.
 func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err error) {
 	start := time.Now()
 	snap := g.snapshot.Load()
-	var in responses.Request
-	if err := decodeJSON(w, r, snap.MaxBodyBytes, &in); err != nil {
+	var raw jsonx.Value
+	if err := decodeJSON(w, r, snap.MaxBodyBytes, &raw); err != nil {
 		return err
+	}
+	var in responses.Request
+	if err := jsonx.Unmarshal(raw, &in); err != nil {
+		return api.NewError("invalid_json", "invalid JSON in request body: "+err.Error(), err)
 	}
 	overrideModel(r, &in.Model)
 	c := &call{start: start, model: in.Model, stream: in.Stream}
@@ -58,11 +64,11 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 		return err
 	}
 	tenant := tenantOf(principal(r))
-	conv, err := g.conversation(r.Context(), tenant, &in)
+	conv, err := g.conversation(r.Context(), tenant, &in, raw)
 	if err != nil {
 		return err
 	}
-	req, err := responses.ToChatRequest(&in, conv)
+	call, req, err := responsesCall(&in, raw, conv)
 	if err != nil {
 		return err
 	}
@@ -71,57 +77,114 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 		return err
 	}
 	defer cancel()
+	if call.ChatErr != nil && !route.NativeResponses() {
+		return call.ChatErr // no target can take what the translation refuses
+	}
 	c.req = req
 	defer func() { g.settleChat(c, err) }()
 	if route, err = g.admitChat(ctx, w, r, snap, route, req, c); err != nil {
 		return err
 	}
+	if c.guard != nil {
+		// Guardrails read and may rewrite the chat-shaped request and answer: a request they
+		// apply to is translated for every target, so nothing goes upstream unchecked.
+		if call.ChatErr != nil {
+			return call.ChatErr
+		}
+		call.Native, call.Chat = nil, req
+	}
 	resp := responses.NewResponse(&in, newResponseID(), start.Unix())
 	resp.Store = g.stored.store != nil && resp.Store
-	if req.Stream {
-		return g.relayResponses(ctx, w, r, snap.Routes, route, req, c, resp, tenant, conv)
+	if in.Stream {
+		return g.relayResponses(ctx, w, r, snap.Routes, route, call, c, resp, tenant, conv)
 	}
-	chat, res, err := snap.Routes.Chat(ctx, route, req)
+	ans, res, err := snap.Routes.Responses(ctx, route, call)
 	c.res = res
 	setRoutingHeaders(w, res)
 	if err != nil {
 		return err
 	}
+	if ans.Native != nil {
+		return g.writeNativeResponse(w, r, c, ans.Native, resp, tenant, conv)
+	}
+	chat := ans.Chat
 	c.usage, c.resp = chat.Usage, chat
 	if err := g.outputGuardrails(ctx, w, chat, c); err != nil {
 		return err
 	}
 	g.setCostHeader(w, c)
 	responses.Complete(resp, chat)
-	g.keep(r, tenant, resp, conv)
+	g.keep(r, tenant, resp, conv.raw)
 	return writeJSON(w, http.StatusOK, resp)
 }
 
 // conversation is the request's input preceded, when it names previous_response_id, by the
-// stored conversation of that response: its input items, then its output.
-func (g *Gateway) conversation(ctx context.Context, tenant string, in *responses.Request) (responses.Items, error) {
+// stored conversation of that response: its input items, then its output. It is kept typed,
+// for the translation, and as the items' JSON, for native targets and the store, which must
+// not lose what the typed form drops.
+func (g *Gateway) conversation(ctx context.Context, tenant string, in *responses.Request, body jsonx.Value) (conversation, error) {
+	input, err := rawInput(body)
+	if err != nil {
+		return conversation{}, err
+	}
 	if in.PreviousResponseID == "" {
-		return in.Input, nil
+		return conversation{typed: in.Input, raw: input}, nil
 	}
 	prev, err := g.loadResponse(ctx, tenant, in.PreviousResponseID)
 	if err != nil {
 		if e := api.AsError(err); e.Code == "response_not_found" {
 			e.Param = "previous_response_id"
 		}
-		return nil, err
+		return conversation{}, err
 	}
-	var items responses.Items
-	var out responses.Response
+	var items []jsonx.Value
+	var out struct {
+		Output []jsonx.Value `json:"output"`
+	}
 	if err := jsonx.Unmarshal(prev.Items, &items); err != nil {
-		return nil, fmt.Errorf("gateway: decode stored items of %q: %w", prev.ID, err)
+		return conversation{}, fmt.Errorf("gateway: decode stored items of %q: %w", prev.ID, err)
 	}
 	if err := jsonx.Unmarshal(prev.Response, &out); err != nil {
-		return nil, fmt.Errorf("gateway: decode stored response %q: %w", prev.ID, err)
+		return conversation{}, fmt.Errorf("gateway: decode stored response %q: %w", prev.ID, err)
 	}
-	conv := make(responses.Items, 0, len(items)+len(out.Output)+len(in.Input))
-	conv = append(conv, items...)
-	conv = append(conv, responses.ToItems(out.Output)...)
-	return append(conv, in.Input...), nil
+	raw := make([]jsonx.Value, 0, len(items)+len(out.Output)+len(input))
+	raw = append(raw, items...)
+	raw = append(raw, out.Output...)
+	raw = append(raw, input...)
+	c := conversation{raw: raw, typed: make(responses.Items, 0, len(raw))}
+	for i, v := range items {
+		var it responses.Item
+		if err := jsonx.Unmarshal(v, &it); err != nil {
+			return conversation{}, fmt.Errorf("gateway: decode stored item %d of %q: %w", i, prev.ID, err)
+		}
+		c.typed = append(c.typed, it)
+	}
+	// The answer's items as the translation reads them: its messages and function calls. The
+	// rest (reasoning, a native answer's built-in tool calls) served only the model that made
+	// them, whose results are in its messages.
+	output := make([]responses.OutputItem, 0, len(out.Output))
+	for i, v := range out.Output {
+		var head struct {
+			Type string `json:"type"`
+		}
+		if jsonx.Unmarshal(v, &head) != nil || (head.Type != "message" && head.Type != "function_call") {
+			continue
+		}
+		var o responses.OutputItem
+		if err := jsonx.Unmarshal(v, &o); err != nil {
+			return conversation{}, fmt.Errorf("gateway: decode stored output %d of %q: %w", i, prev.ID, err)
+		}
+		output = append(output, o)
+	}
+	c.typed = append(c.typed, responses.ToItems(output)...)
+	c.typed = append(c.typed, in.Input...)
+	return c, nil
+}
+
+// conversation is every input item of a request, in order.
+type conversation struct {
+	typed responses.Items
+	raw   []jsonx.Value
 }
 
 func (g *Gateway) loadResponse(ctx context.Context, tenant, id string) (store.StoredResponse, error) {
@@ -140,33 +203,43 @@ func (g *Gateway) loadResponse(ctx context.Context, tenant, id string) (store.St
 
 // keep stores a finished response when storing is on and the request did not opt out. A
 // failure to store is logged, not returned: the client already has (or is getting) its answer.
-func (g *Gateway) keep(r *http.Request, tenant string, resp *responses.Response, conv responses.Items) {
+func (g *Gateway) keep(r *http.Request, tenant string, resp *responses.Response, conv []jsonx.Value) {
 	if !resp.Store {
 		return
 	}
 	body, err := jsonx.Marshal(resp)
 	if err == nil {
-		var items []byte
-		if items, err = jsonx.Marshal(conv); err == nil {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
-			defer cancel()
-			now := time.Now()
-			err = g.stored.store.PutResponse(ctx, store.StoredResponse{ID: resp.ID, Tenant: tenant,
-				CreatedAt: now, ExpiresAt: now.Add(g.stored.retention), Response: body, Items: items})
-		}
+		g.keepRaw(r, tenant, resp.ID, body, conv)
+		return
+	}
+	g.log.LogAttrs(r.Context(), slog.LevelWarn, "response not stored",
+		slog.String("response_id", resp.ID), slog.Any("err", err))
+}
+
+// keepRaw stores a response's JSON and its conversation's input items.
+func (g *Gateway) keepRaw(r *http.Request, tenant, id string, body []byte, conv []jsonx.Value) {
+	items, err := jsonx.Marshal(conv)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
+		defer cancel()
+		now := time.Now()
+		err = g.stored.store.PutResponse(ctx, store.StoredResponse{ID: id, Tenant: tenant,
+			CreatedAt: now, ExpiresAt: now.Add(g.stored.retention), Response: body, Items: items})
 	}
 	if err != nil {
 		g.log.LogAttrs(r.Context(), slog.LevelWarn, "response not stored",
-			slog.String("response_id", resp.ID), slog.Any("err", err))
+			slog.String("response_id", id), slog.Any("err", err))
 	}
 }
 
-// relayResponses streams the answer as Responses events, one write and flush per chunk. As in
-// relayStream, a failure before the provider answers is an ordinary error response; after the
-// status is sent it becomes an error event and response.failed, never response.completed.
+// relayResponses streams the answer as Responses events, one write and flush per event: a
+// native target's events as it sent them (relayNative), a translated one's chunks through the
+// encoder. As in relayStream, a failure before the provider answers is an ordinary error
+// response; after the status is sent it becomes an error event and response.failed, never
+// response.completed.
 func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *http.Request, table *router.Table,
-	route *router.Route, req *api.ChatRequest, c *call, resp *responses.Response, tenant string, conv responses.Items) error {
-	stream, res, err := table.ChatStream(ctx, route, req)
+	route *router.Route, call *router.ResponsesCall, c *call, resp *responses.Response, tenant string, conv conversation) error {
+	stream, res, err := table.ResponsesStream(ctx, route, call)
 	c.res = res
 	setRoutingHeaders(w, res)
 	if err != nil {
@@ -175,10 +248,14 @@ func (g *Gateway) relayResponses(ctx context.Context, w http.ResponseWriter, r *
 	defer stream.Close() // cancels the upstream request if the client left early
 
 	rc := startSSE(w)
+	if stream.Native != nil {
+		g.relayNative(w, r, rc, stream.Native, c, resp, tenant, conv)
+		return nil
+	}
 	enc := responses.NewStreamEncoder(resp)
 	// A failed response is kept too, as OpenAI keeps them: GET shows what went wrong.
-	if g.relayEvents(w, r, rc, stream, c, enc, enc.AppendFailure) != streamGone {
-		g.keep(r, tenant, enc.Response(), conv)
+	if g.relayEvents(w, r, rc, stream.Chat, c, enc, enc.AppendFailure) != streamGone {
+		g.keep(r, tenant, enc.Response(), conv.raw)
 	}
 	return nil
 }

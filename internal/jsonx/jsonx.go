@@ -9,8 +9,10 @@
 package jsonx
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -103,4 +105,67 @@ func UnmarshalStringOrArray[T any](dec *Decoder, dst *[]T, one func(string) T, i
 		}
 		return errors.New(invalid)
 	}
+}
+
+// ReplaceMembers returns obj, a JSON object, with the members named in repl set to their new
+// values (appended, in sorted order, when absent) and those mapped to nil removed, keeping
+// every other member, and the order, as they were. For relaying a provider's object with a
+// few members rewritten.
+func ReplaceMembers(obj Value, repl map[string]Value) (Value, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(obj))
+	var out bytes.Buffer
+	enc := jsontext.NewEncoder(&out)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, errors.New("jsonx: ReplaceMembers needs a JSON object")
+	}
+	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
+		return nil, err
+	}
+	done := make(map[string]bool, len(repl))
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		key := name.String() // before ReadValue, which voids the token
+		val, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := repl[key]; ok {
+			done[key] = true
+			if v == nil {
+				continue
+			}
+			val = v
+		}
+		if err := enc.WriteToken(jsontext.String(key)); err != nil {
+			return nil, err
+		}
+		if err := enc.WriteValue(val); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	rest := make([]string, 0, len(repl))
+	for k, v := range repl {
+		if !done[k] && v != nil {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		if err := enc.WriteToken(jsontext.String(k)); err != nil {
+			return nil, err
+		}
+		if err := enc.WriteValue(repl[k]); err != nil {
+			return nil, err
+		}
+	}
+	if err := enc.WriteToken(jsontext.EndObject); err != nil {
+		return nil, err
+	}
+	return Value(bytes.TrimRight(out.Bytes(), "\n")), nil
 }

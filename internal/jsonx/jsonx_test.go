@@ -51,3 +51,18 @@ func TestUnmarshalStringOrArray(t *testing.T) {
 		}
 	}
 }
+
+func TestReplaceMembersKeepsOrderAndOthers(t *testing.T) {
+	got, err := jsonx.ReplaceMembers(jsonx.Value(`{"id":"up_1","object":"response","store":false,"nested":{"id":"keep"},"drop":1}`),
+		map[string]jsonx.Value{"id": jsonx.Value(`"resp_2"`), "store": jsonx.Value(`true`), "drop": nil, "previous_response_id": jsonx.Value(`null`)})
+	if err != nil {
+		t.Fatalf("ReplaceMembers: %v", err)
+	}
+	want := `{"id":"resp_2","object":"response","store":true,"nested":{"id":"keep"},"previous_response_id":null}`
+	if string(got) != want {
+		t.Errorf("ReplaceMembers:\n got  %s\n want %s", got, want)
+	}
+	if _, err := jsonx.ReplaceMembers(jsonx.Value(`[1]`), nil); err == nil {
+		t.Error("ReplaceMembers([1]): no error for a non-object")
+	}
+}

@@ -22,7 +22,14 @@ type azureAPI struct{ azureFormat }
 
 const azurePathPrefix = "/openai/deployments/"
 
-func (azureAPI) matches(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, azurePathPrefix) }
+// azureV1Prefix is Azure's v1 API: OpenAI's paths under /openai/v1, the deployment named by
+// the body's model and no api-version (https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle).
+// The mock serves its Responses API there.
+const azureV1Prefix = "/openai/v1/"
+
+func (azureAPI) matches(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, azurePathPrefix) || strings.HasPrefix(r.URL.Path, azureV1Prefix)
+}
 
 func (azureAPI) authorize(s *Server, r *http.Request, _ []byte) (failure, bool) {
 	if s.opts.APIKey == "" {
@@ -49,6 +56,17 @@ var azureOperations = map[string]string{
 }
 
 func (azureAPI) serve(s *Server, w http.ResponseWriter, r *http.Request, body []byte) error {
+	if op, v1 := strings.CutPrefix(r.URL.Path, azureV1Prefix); v1 {
+		f := azureFormat{operation: "Responses_Create"}
+		switch {
+		case op != "responses":
+			return f.writeError(w, failure{Status: http.StatusNotFound, Message: "Resource not found"})
+		case r.Method != http.MethodPost:
+			w.Header().Set("Allow", http.MethodPost)
+			return f.writeError(w, failure{Status: http.StatusMethodNotAllowed, Message: "Method Not Allowed"})
+		}
+		return s.responses(w, r, body)
+	}
 	deployment, op, ok := splitAzurePath(r.URL.EscapedPath())
 	opName, known := azureOperations[op]
 	version := r.URL.Query().Get("api-version")

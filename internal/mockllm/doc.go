@@ -15,8 +15,9 @@
 //	behavior.go   knobs: defaults, x-mock-* headers, [[mock ...]] directives, fault decisions
 //	content.go    deterministic text, tool arguments, embeddings and token counts
 //	jsonenc.go    allocation-light JSON appenders for the hot paths
-//	openai*.go    OpenAI: chat, embeddings, models, images, audio
-//	azure*.go     Azure OpenAI deployment paths, api-version and api-key
+//	openai*.go    OpenAI: chat, the Responses API (and its refusal of chat for Responses-only
+//	              models), embeddings, models, images, audio
+//	azure*.go     Azure OpenAI deployment paths, api-version and api-key; the v1 API's /responses
 //	anthropic*.go the Messages API, its event sequence and error table
 //	gemini*.go    generateContent, streamGenerateContent (SSE), embeddings; thought signatures
 //	bedrock*.go   Converse, ConverseStream (binary event stream), InvokeModel; SigV4 verification
@@ -47,6 +48,15 @@
 //	ratelimit=3     allow 3 requests per model per window, announced in x-ratelimit-*-requests
 //	                and anthropic-ratelimit-requests-* headers counting down; then 429
 //	ratelimit_window=60s  the ratelimit knob's fixed window (default one minute)
+//
+// The Responses API (POST /v1/responses) plans its reply like a chat completion and honours
+// the same knobs, the *_after ones counting text and argument deltas. A request with
+// reasoning.effort reports 4, 8, 16 or 32 reasoning tokens (minimal to high) within its output
+// tokens and answers with a reasoning item first (with encrypted_content when include asks
+// for reasoning.encrypted_content); one with prompt_cache_key reports half its
+// input as cached. The mock keeps no responses: any previous_response_id is a 404. Chat
+// completions for a Responses-only model (o1-pro, o3-pro, codex-mini-latest, ...) get OpenAI's
+// 404 naming v1/responses.
 //
 // When a *_after knob is at least the number of content chunks, the fault happens after
 // the last content chunk, before the finish chunk, so the knob always produces a fault.

@@ -21,6 +21,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) erro
 		if want = http.MethodPost; r.Method == want {
 			return s.chatCompletions(w, r, body)
 		}
+	case path == "/v1/responses":
+		if want = http.MethodPost; r.Method == want {
+			return s.responses(w, r, body)
+		}
 	case path == "/v1/embeddings":
 		if want = http.MethodPost; r.Method == want {
 			return s.embeddings(w, r, body)
@@ -239,6 +243,9 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, body []
 	n, maxTokens, fl := req.validate()
 	if fl != nil {
 		return f.writeError(w, *fl)
+	}
+	if responsesOnly(req.Model) {
+		return f.writeError(w, refuseResponsesOnly())
 	}
 	b := s.defaults
 	if err := b.applyHeaders(r.Header); err != nil {

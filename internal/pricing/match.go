@@ -16,9 +16,10 @@ var openRouterVendors = map[string]string{
 	"mistralai": "mistral", "deepseek": "deepseek",
 }
 
-// fallbackTable is the table tried after the format's own: Azure OpenAI serves OpenAI's models.
+// fallbackTable is the table tried after the format's own: Azure OpenAI serves OpenAI's
+// models, and openai_responses is OpenAI's Responses API.
 func fallbackTable(format string) string {
-	if format == "azure" {
+	if format == "azure" || format == "openai_responses" {
 		return "openai"
 	}
 	return ""

@@ -52,6 +52,9 @@ type Target struct {
 	Adapter  Adapter
 	Client   *http.Client // one per provider account, shared by its targets
 	Settings Settings
+	// NativeResponses sends /v1/responses requests to this target as they are, through the
+	// adapter's ResponsesAdapter, instead of translating them to chat.
+	NativeResponses bool
 }
 
 // Settings are the provider-specific parts of an account, read by the adapters that need them.

@@ -28,6 +28,12 @@ type attempt func(ctx context.Context, m *member) error
 //
 // The route's total timeout is the caller's to apply, with deadline: a stream outlives do.
 func (r *Route) do(ctx context.Context, res *Result, try attempt) error {
+	return r.doWhere(ctx, res, nil, try)
+}
+
+// doWhere is do over the targets fits accepts (nil: all). The others are passed over without
+// an attempt or a failure counted against them; when none was tried, the error is fits'.
+func (r *Route) doWhere(ctx context.Context, res *Result, fits func(*provider.Target) error, try attempt) error {
 	plan, err := r.readyPlan(ctx)
 	if err != nil {
 		return err
@@ -38,6 +44,15 @@ func (r *Route) do(ctx context.Context, res *Result, try attempt) error {
 		m := plan[i%len(plan)]
 		if tries[m] < 0 {
 			continue // given up on for this request
+		}
+		if fits != nil {
+			if err := fits(m.target); err != nil {
+				tries[m] = -1
+				if lastErr == nil {
+					lastErr = err
+				}
+				continue
+			}
 		}
 		if n := tries[m]; n > 0 {
 			wait, ok := r.backoff(n, lastErr)

@@ -39,7 +39,9 @@ type tablePolicy struct {
 // account is one configured provider with its shared client.
 type account struct {
 	name       string
+	format     string
 	adapter    provider.Adapter
+	responses  provider.Adapter           // openai format: the adapter for Responses-only models; else nil
 	embeddings provider.EmbeddingsAdapter // nil when the format has none
 	template   provider.Target            // everything but Model and Weight
 	watched    map[string]*watched        // by upstream model; written only while compiling
@@ -77,6 +79,11 @@ func Compile(cfg *config.Config, src *config.Source, reg *provider.Registry, opt
 				continue
 			}
 			target, q := acc.watchedTarget(tc.Model, tc.Weight)
+			if tc.API != "" {
+				if err := acc.speak(target, tc.API); err != nil {
+					ps.Add(src, fmt.Sprintf("models[%d].targets[%d].api", i, j), "%s", err)
+				}
+			}
 			r.addWatched(target, q, tc.Priority)
 		}
 		t.aliases[m.Name] = r
@@ -143,8 +150,15 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 			headers.Set(k, v)
 		}
 	}
-	acc := &account{name: name, adapter: adapter}
+	acc := &account{name: name, format: typ, adapter: adapter}
 	acc.embeddings, _ = adapter.(provider.EmbeddingsAdapter)
+	native, err := nativeResponses(name, typ, p.ResponsesAPI, adapter)
+	if err != nil {
+		ps.Add(src, path+".responses_api", "%s", err)
+	}
+	if typ == openaiFormat {
+		acc.responses, _ = reg.Adapter(openaiResponsesFormat)
+	}
 	acc.template = provider.Target{
 		Provider: name,
 		BaseURL:  strings.TrimRight(baseURL, "/"),
@@ -161,6 +175,7 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 			AWSSecretAccessKey: p.AWSSecretAccessKey,
 			AWSSessionToken:    p.AWSSessionToken,
 		},
+		NativeResponses: native,
 	}
 	return acc, ps
 }
@@ -168,6 +183,9 @@ func compileProvider(name string, p config.Provider, src *config.Source, reg *pr
 func (a *account) target(model string, weight int) *provider.Target {
 	t := a.template
 	t.Model, t.Weight = model, weight
+	if a.responses != nil && provider.ResponsesOnlyModel(model) {
+		_ = a.speak(&t, config.TargetAPIResponses)
+	}
 	return &t
 }
 

@@ -90,6 +90,29 @@ func (s *closeStream) Close() error {
 }
 
 func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatRequest, ttft, idle time.Duration) (provider.Stream, error) {
+	s, err := openStream(ctx, target, ttft, idle, func(ctx context.Context) (*http.Request, error) {
+		return target.Adapter.NewChatRequest(ctx, target, req)
+	}, func(resp *http.Response) (chunks[*api.ChatChunk], error) {
+		return target.Adapter.DecodeChatStream(resp)
+	})
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return s, nil
+}
+
+// chunks is a decoded upstream stream: chat chunks (provider.Stream) or a native API's
+// events (provider.EventStream).
+type chunks[T any] interface {
+	Next() (T, error)
+	Close() error
+}
+
+// openStream is one streaming attempt within the target's timeout: build, send, decode, and
+// read the first item ahead, so a failure before it can still fall back. ttft bounds the wait
+// for that item; idle, once armed, the wait for each later one.
+func openStream[T any](ctx context.Context, target *provider.Target, ttft, idle time.Duration,
+	build func(context.Context) (*http.Request, error), decode func(*http.Response) (chunks[T], error)) (*timedStream[T], error) {
 	ctx, cancel := context.WithTimeout(ctx, target.Timeout)
 	var ttftMissed atomic.Bool
 	if ttft > 0 {
@@ -97,7 +120,7 @@ func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatReque
 		timer := time.AfterFunc(ttft, func() { ttftMissed.Store(true); cancel() })
 		defer timer.Stop()
 	}
-	fail := func(err error) (provider.Stream, error) {
+	fail := func(err error) (*timedStream[T], error) {
 		cancel()
 		if ttftMissed.Load() {
 			return nil, api.NewError("upstream_timeout",
@@ -105,7 +128,7 @@ func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatReque
 		}
 		return nil, err
 	}
-	httpReq, err := target.Adapter.NewChatRequest(ctx, target, req)
+	httpReq, err := build(ctx)
 	if err != nil {
 		return fail(translationError(err))
 	}
@@ -113,22 +136,22 @@ func streamOnce(ctx context.Context, target *provider.Target, req *api.ChatReque
 	if err != nil {
 		return fail(err)
 	}
-	s, err := target.Adapter.DecodeChatStream(resp)
+	s, err := decode(resp)
 	if err != nil {
 		resp.Body.Close()
 		return fail(transportError(ctx, target, err))
 	}
-	ts := &timedStream{Stream: s, ctx: ctx, target: target, cancel: cancel}
+	ts := &timedStream[T]{inner: s, ctx: ctx, target: target, cancel: cancel}
 	first, err := ts.Next()
 	if err != nil && !errors.Is(err, io.EOF) {
-		ts.Stream.Close()
+		ts.inner.Close()
 		if ae := (*api.Error)(nil); errors.As(err, &ae) && ae.Code == "stream_interrupted" {
 			ae.Retryable = true // nothing reached the client yet, so another target may serve it
 		}
 		return fail(err)
 	}
 	if ttftMissed.Load() { // the timer fired just as the chunk arrived
-		ts.Stream.Close()
+		ts.inner.Close()
 		return fail(context.Canceled)
 	}
 	ts.first, ts.firstErr, ts.peeked = first, err, true
@@ -195,15 +218,15 @@ func transportError(ctx context.Context, target *provider.Target, err error) err
 }
 
 // timedStream ties the request's timeout context to the stream's lifetime and replays the
-// chunk read ahead by streamOnce.
-type timedStream struct {
-	provider.Stream
+// item read ahead by openStream.
+type timedStream[T any] struct {
+	inner  chunks[T]
 	ctx    context.Context
 	target *provider.Target
 	cancel context.CancelFunc
 
 	peeked   bool
-	first    *api.ChatChunk
+	first    T
 	firstErr error
 
 	idle      time.Duration
@@ -211,7 +234,7 @@ type timedStream struct {
 	stalled   atomic.Bool
 }
 
-func (s *timedStream) Next() (*api.ChatChunk, error) {
+func (s *timedStream[T]) Next() (T, error) {
 	if s.peeked {
 		s.peeked = false
 		return s.first, s.firstErr
@@ -220,26 +243,28 @@ func (s *timedStream) Next() (*api.ChatChunk, error) {
 		// Only the wait for the provider counts: a slow client is backpressure, not a stall.
 		s.idleTimer.Reset(s.idle)
 	}
-	c, err := s.Stream.Next()
+	c, err := s.inner.Next()
 	if s.idleTimer != nil {
 		s.idleTimer.Stop()
 	}
 	if err != nil && !errors.Is(err, io.EOF) && s.stalled.Load() {
-		return nil, api.NewError("upstream_timeout",
+		var zero T
+		return zero, api.NewError("upstream_timeout",
 			fmt.Sprintf("provider %q sent nothing for %s mid-stream", s.target.Provider, s.idle), err)
 	}
 	if err != nil && !errors.Is(err, io.EOF) && errors.Is(s.ctx.Err(), context.DeadlineExceeded) {
 		// The body read fails in several ways once the deadline hits; the deadline is the cause.
-		return nil, transportError(s.ctx, s.target, err)
+		var zero T
+		return zero, transportError(s.ctx, s.target, err)
 	}
 	return c, err
 }
 
-func (s *timedStream) Close() error {
+func (s *timedStream[T]) Close() error {
 	if s.idleTimer != nil {
 		s.idleTimer.Stop()
 	}
-	err := s.Stream.Close()
+	err := s.inner.Close()
 	s.cancel()
 	return err
 }

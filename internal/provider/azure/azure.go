@@ -5,6 +5,9 @@
 // carry Azure's content filter annotations (prompt_filter_results, content_filter_results),
 // which pass through to the client untouched.
 //
+// With responses_api: native, /v1/responses requests go to Azure's v1 API instead,
+// {base_url}/openai/v1/responses, the only place Azure serves the Responses API.
+//
 // Reference: https://learn.microsoft.com/azure/ai-foundry/openai/reference (data plane
 // inference, api-version 2024-10-21).
 package azure
@@ -28,6 +31,7 @@ var (
 	_ provider.EmbeddingsAdapter = Adapter{}
 	_ provider.ImagesAdapter     = Adapter{}
 	_ provider.AudioAdapter      = Adapter{}
+	_ provider.ResponsesAdapter  = Adapter{}
 )
 
 // Type is the config name of this format.

@@ -26,6 +26,16 @@ func (endpoint) URL(t *provider.Target, path string) string {
 	return base + "/openai/deployments/" + url.PathEscape(t.Model) + path + "?api-version=" + url.QueryEscape(version)
 }
 
+// v1Endpoint is Azure's v1 API, which serves OpenAI's Responses API at
+// {base_url}/openai/v1/responses with the deployment as the body's model and no api-version
+// (https://learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle); the deployment
+// paths have no Responses API. Credentials are the same.
+type v1Endpoint struct{ endpoint }
+
+func (v1Endpoint) URL(t *provider.Target, path string) string {
+	return strings.TrimSuffix(t.BaseURL, "/openai") + "/openai/v1" + path
+}
+
 // Authorize sends the Entra ID token as a bearer token when one is configured, else the
 // resource key in api-key (https://learn.microsoft.com/azure/ai-foundry/openai/reference#authentication).
 func (endpoint) Authorize(r *http.Request, t *provider.Target) {
@@ -61,4 +71,19 @@ func (Adapter) NewTranscriptionRequest(ctx context.Context, t *provider.Target, 
 // NewSpeechRequest builds POST .../audio/speech.
 func (Adapter) NewSpeechRequest(ctx context.Context, t *provider.Target, req *provider.SpeechRequest) (*http.Request, error) {
 	return openaiwire.NewSpeechRequest(ctx, endpoint{}, t, req)
+}
+
+// NewResponsesRequest builds POST {base}/openai/v1/responses for a native Responses request.
+func (Adapter) NewResponsesRequest(ctx context.Context, t *provider.Target, req *provider.ResponsesRequest) (*http.Request, error) {
+	return openaiwire.NewResponsesRequest(ctx, v1Endpoint{}, t, req)
+}
+
+// DecodeResponsesResponse reads a response object.
+func (Adapter) DecodeResponsesResponse(resp *http.Response) (*provider.ResponsesAnswer, error) {
+	return openaiwire.DecodeResponsesResponse(resp)
+}
+
+// DecodeResponsesStream reads the Responses API's events.
+func (Adapter) DecodeResponsesStream(resp *http.Response) (provider.EventStream, error) {
+	return openaiwire.DecodeResponsesStream(resp)
 }

@@ -22,6 +22,7 @@ var (
 	_ provider.EmbeddingsAdapter = Adapter{}
 	_ provider.ImagesAdapter     = Adapter{}
 	_ provider.AudioAdapter      = Adapter{}
+	_ provider.ResponsesAdapter  = Adapter{}
 )
 
 // Type is the config name of this format.
@@ -72,4 +73,19 @@ func (Adapter) NewEmbeddingsRequest(ctx context.Context, t *provider.Target, req
 // DecodeEmbeddingsResponse reads an embeddings list body.
 func (Adapter) DecodeEmbeddingsResponse(resp *http.Response) (*api.EmbeddingsResponse, error) {
 	return openaiwire.DecodeEmbeddingsResponse(resp)
+}
+
+// NewResponsesRequest builds POST {base}/responses: OpenAI's Responses API, spoken natively.
+func (Adapter) NewResponsesRequest(ctx context.Context, t *provider.Target, req *provider.ResponsesRequest) (*http.Request, error) {
+	return openaiwire.NewResponsesRequest(ctx, endpoint{}, t, req)
+}
+
+// DecodeResponsesResponse reads a response object.
+func (Adapter) DecodeResponsesResponse(resp *http.Response) (*provider.ResponsesAnswer, error) {
+	return openaiwire.DecodeResponsesResponse(resp)
+}
+
+// DecodeResponsesStream reads the Responses API's semantic events.
+func (Adapter) DecodeResponsesStream(resp *http.Response) (provider.EventStream, error) {
+	return openaiwire.DecodeResponsesStream(resp)
 }
