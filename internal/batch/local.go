@@ -1,0 +1,152 @@
+package batch
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/provider"
+	"github.com/sluicehq/sluice/internal/router"
+)
+
+// checkpointEvery is how often a local run saves its finished lines (and renews its lease),
+// so a restart repeats at most this much work and a cancel is noticed this quickly.
+const checkpointEvery = time.Second
+
+// runLocal runs the group's unfinished lines through the router, LocalConcurrency at a time,
+// like ordinary requests and at the standard price. It stops starting lines once the batch is
+// cancelled or past its window; the lines in flight finish.
+func (r *run) runLocal(ctx context.Context, g *group) error {
+	lines, err := r.input(ctx)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex // guards r.st.Results while lines finish
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, r.w.opts.LocalConcurrency)
+	last := r.w.now()
+	var cpErr error
+	for _, i := range g.Lines {
+		if r.st.Results[i] != nil {
+			continue
+		}
+		if r.stopping() || ctx.Err() != nil || cpErr != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res := r.runLine(ctx, &lines[i])
+			if res == nil { // the worker is stopping: leave the line for the next run
+				return
+			}
+			mu.Lock()
+			r.st.Results[i] = res
+			mu.Unlock()
+		})
+		if r.w.now().Sub(last) >= checkpointEvery {
+			mu.Lock()
+			cpErr = r.checkpoint(ctx)
+			mu.Unlock()
+			last = r.w.now()
+		}
+	}
+	wg.Wait()
+	if cpErr != nil {
+		return cpErr
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	g.Done = true
+	return nil
+}
+
+// runLine sends one line through the router; nil when ctx ended first.
+func (r *run) runLine(ctx context.Context, l *Line) *result {
+	start := r.w.now()
+	route, err := r.table.Resolve(l.Model)
+	if err != nil {
+		return failure(err, start)
+	}
+	var out *result
+	var res router.Result
+	var usage *api.Usage
+	switch l.URL {
+	case "/v1/embeddings":
+		var req api.EmbeddingsRequest
+		if err := decodeBody(l, &req); err != nil {
+			return failure(err, start)
+		}
+		var resp *api.EmbeddingsResponse
+		if resp, res, err = r.table.Embeddings(ctx, route, &req); err == nil {
+			usage = &api.Usage{PromptTokens: resp.Usage.PromptTokens, TotalTokens: resp.Usage.TotalTokens}
+			out = success(resp)
+		}
+	default:
+		var req api.ChatRequest
+		if err := decodeBody(l, &req); err != nil {
+			return failure(err, start)
+		}
+		req.Stream = false // a batch line is answered whole
+		var resp *api.ChatResponse
+		if resp, res, err = r.table.Chat(ctx, route, &req); err == nil {
+			usage = resp.Usage
+			out = success(resp)
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		out = failure(err, start)
+	}
+	out.At, out.Attempts, out.Route, out.Usage = start, res.Attempts, res.Route, usage
+	out.LatencyMs = r.w.now().Sub(start).Milliseconds()
+	if t := res.Target; t != nil {
+		out.Provider, out.UpstreamModel = t.Provider, t.Model
+		out.Cost = r.price(t, usage, false)
+	}
+	return out
+}
+
+// decodeBody decodes a line's body and validates it as the endpoint would.
+func decodeBody(l *Line, req interface{ Validate() error }) error {
+	if err := jsonx.Unmarshal(l.Body, req); err != nil {
+		return api.NewError("invalid_json", "body of line "+strconv.Itoa(l.N)+": "+err.Error(), err)
+	}
+	if err := req.Validate(); err != nil {
+		return api.NewError("invalid_request", err.Error(), err)
+	}
+	return nil
+}
+
+func success(v any) *result {
+	body, err := jsonx.Marshal(v)
+	if err != nil {
+		return failure(api.NewError("upstream_error", "the response could not be encoded", err), time.Time{})
+	}
+	return &result{Status: 200, Body: body}
+}
+
+// price is the cost of usage on t: at the batch price for a provider's batch API, else the
+// standard price. Unknown prices count as 0.
+func (r *run) price(t *provider.Target, u *api.Usage, native bool) int64 {
+	if u == nil || r.w.pricer == nil {
+		return 0
+	}
+	p := r.w.pricer()
+	if p == nil {
+		return 0
+	}
+	var micro int64
+	if native {
+		micro, _ = p.BatchCost(t.Provider, t.Adapter.Type(), t.Model, u)
+	} else {
+		micro, _ = p.Cost(t.Provider, t.Adapter.Type(), t.Model, u)
+	}
+	return micro
+}
