@@ -1,0 +1,307 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+)
+
+// batchConfig routes "fast" to an OpenAI-compatible mock whose lines Sluice runs itself,
+// "native-gpt" to the same mock as an account whose OpenAI batch API Sluice uses, "slow-gpt"
+// to one whose batches never finish on their own, and "claude" to Anthropic's Message Batches.
+const batchConfig = `
+server:
+  max_body_bytes: 64KiB
+providers:
+  mock:
+    type: openai
+    base_url: {{MOCK}}/v1
+    api_key: ` + mockKey + `
+    timeout: {{TIMEOUT}}
+  oai:
+    type: openai
+    base_url: {{MOCK}}/v1
+    api_key: ` + mockKey + `
+    headers: {x-mock-batch-polls: "1"}
+  slow:
+    type: openai
+    base_url: {{MOCK}}/v1
+    api_key: ` + mockKey + `
+    headers: {x-mock-batch-polls: "100000"}
+  claude:
+    type: anthropic
+    base_url: {{MOCK}}/v1
+    api_key: ` + mockKey + `
+    headers: {x-mock-batch-polls: "1"}
+models:
+  - name: fast
+    targets: [{provider: mock, model: gpt-4o-mini}]
+  - name: native-gpt
+    targets: [{provider: oai, model: gpt-4o-mini}]
+  - name: slow-gpt
+    targets: [{provider: slow, model: gpt-4o-mini}]
+  - name: claude
+    targets: [{provider: claude, model: claude-sonnet-4-6}]
+batch:
+  poll_interval: 20ms
+  native: {oai: true, slow: true}
+`
+
+// jsonl builds a batch input file: one chat request per model/prompt pair, custom ids req-0...
+func jsonl(endpoint string, lines ...[2]string) []byte {
+	var b bytes.Buffer
+	for i, l := range lines {
+		body := map[string]any{"model": l[0], "messages": []map[string]string{{"role": "user", "content": l[1]}}}
+		if endpoint == "/v1/embeddings" {
+			body = map[string]any{"model": l[0], "input": l[1]}
+		}
+		line, _ := json.Marshal(map[string]any{"custom_id": fmt.Sprintf("req-%d", i), "method": "POST", "url": endpoint, "body": body})
+		b.Write(append(line, '\n'))
+	}
+	return b.Bytes()
+}
+
+func uploadBatchFile(t *testing.T, c openai.Client, content []byte) (*openai.FileObject, error) {
+	t.Helper()
+	return c.Files.New(context.Background(), openai.FileNewParams{
+		File: openai.File(bytes.NewReader(content), "input.jsonl", "application/jsonl"), Purpose: openai.FilePurposeBatch})
+}
+
+// submitBatch uploads content and creates a chat completions batch on it.
+func submitBatch(t *testing.T, c openai.Client, content []byte) *openai.Batch {
+	t.Helper()
+	f, err := uploadBatchFile(t, c, content)
+	if err != nil {
+		t.Fatalf("Files.New: %v", err)
+	}
+	if f.Purpose != openai.FileObjectPurposeBatch || f.Bytes != int64(len(content)) || !strings.HasPrefix(f.ID, "file-") {
+		t.Fatalf("Files.New = %+v, want a batch file of %d bytes", f, len(content))
+	}
+	b, err := c.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: f.ID,
+		Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h,
+		Metadata: map[string]string{"job": "nightly"}})
+	if err != nil {
+		t.Fatalf("Batches.New: %v", err)
+	}
+	if b.Status != openai.BatchStatusValidating || b.InputFileID != f.ID || b.Metadata["job"] != "nightly" {
+		t.Fatalf("Batches.New = %+v, want a validating batch of %s", b, f.ID)
+	}
+	return b
+}
+
+// awaitBatch polls the batch until it reaches a final status.
+func awaitBatch(t *testing.T, c openai.Client, id string) *openai.Batch {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := c.Batches.Get(context.Background(), id)
+		if err != nil {
+			t.Fatalf("Batches.Get(%s): %v", id, err)
+		}
+		switch b.Status {
+		case openai.BatchStatusCompleted, openai.BatchStatusFailed, openai.BatchStatusExpired, openai.BatchStatusCancelled:
+			return b
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("batch %s still %s", id, b.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// batchLine is a line of an output or error file.
+type batchLine struct {
+	ID       string `json:"id"`
+	CustomID string `json:"custom_id"`
+	Response *struct {
+		StatusCode int             `json:"status_code"`
+		Body       json.RawMessage `json:"body"`
+	} `json:"response"`
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// readBatchFile reads a produced file through the SDK, by custom_id.
+func readBatchFile(t *testing.T, c openai.Client, id string) map[string]batchLine {
+	t.Helper()
+	out := map[string]batchLine{}
+	if id == "" {
+		return out
+	}
+	resp, err := c.Files.Content(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Files.Content(%s): %v", id, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l batchLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("file %s: line %q: %v", id, sc.Text(), err)
+		}
+		out[l.CustomID] = l
+	}
+	return out
+}
+
+// batchLogs waits for the request log to hold want records of the batch and returns them.
+func batchLogs(t *testing.T, g *gateway, batchID string, want int) []map[string]any {
+	t.Helper()
+	var data []any
+	waitFor(t, "the batch's request-log records", func() bool {
+		_, out := adminCall(t, g, clientKey, "GET", "/admin/v1/logs?metadata.batch_id="+batchID, nil)
+		data, _ = out["data"].([]any)
+		return len(data) >= want
+	})
+	if len(data) != want {
+		t.Fatalf("request log has %d records of batch %s, want %d", len(data), batchID, want)
+	}
+	recs := make([]map[string]any, len(data))
+	for i, d := range data {
+		recs[i] = d.(map[string]any)
+	}
+	return recs
+}
+
+// checkCosts asserts each successful record's cost is its tokens at the given rates, in USD
+// per million tokens written as thousandths (0.075 -> 75).
+func checkCosts(t *testing.T, recs []map[string]any, inMilli, outMilli int64, mode string) {
+	t.Helper()
+	for _, r := range recs {
+		meta, _ := r["metadata"].(map[string]any)
+		if meta["batch_mode"] != mode {
+			t.Errorf("record %v: batch_mode %v, want %s", r["id"], meta["batch_mode"], mode)
+		}
+		if r["status"] != float64(200) {
+			continue
+		}
+		p, c := int64(r["prompt_tokens"].(float64)), int64(r["completion_tokens"].(float64))
+		// micro-dollars = tokens x USD/M; the rates are in thousandths, so divide by 1000, half up.
+		want := (p*inMilli + c*outMilli + 500) / 1000
+		if p == 0 || c == 0 || int64(r["cost_micro_usd"].(float64)) != want {
+			t.Errorf("record %v: %d prompt + %d completion tokens cost %v micro-USD, want %d", r["id"], p, c, r["cost_micro_usd"], want)
+		}
+	}
+}
+
+func TestBatchOpenAIUpstreamAtTheBatchPrice(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions",
+		[2]string{"native-gpt", "one"}, [2]string{"native-gpt", "two"}, [2]string{"native-gpt", "[[mock status=400]]"}))
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Total != 3 || b.RequestCounts.Completed != 2 || b.RequestCounts.Failed != 1 {
+		t.Fatalf("batch = %s %+v, want completed with 2 of 3 requests completed", b.Status, b.RequestCounts)
+	}
+	out, errs := readBatchFile(t, c, b.OutputFileID), readBatchFile(t, c, b.ErrorFileID)
+	for _, id := range []string{"req-0", "req-1"} {
+		l := out[id]
+		var chat openai.ChatCompletion
+		if l.Response == nil || l.Response.StatusCode != 200 || json.Unmarshal(l.Response.Body, &chat) != nil || chat.Choices[0].Message.Content == "" {
+			t.Errorf("output line %s = %+v, want a 200 chat completion", id, l)
+		}
+	}
+	if l := errs["req-2"]; l.Response == nil || l.Response.StatusCode != 400 || !strings.Contains(string(l.Response.Body), `"error"`) {
+		t.Errorf("error line req-2 = %+v, want the provider's 400", l)
+	}
+	// The mock received one upload with the lines translated for the target, and one batch.
+	var uploaded, created int
+	for _, r := range g.Mock.Server().Requests() {
+		switch r.Path {
+		case "/v1/files":
+			uploaded++
+			if !strings.Contains(string(r.Body), `"model":"gpt-4o-mini"`) || !strings.Contains(string(r.Body), `"custom_id":"r0"`) {
+				t.Errorf("uploaded batch file lacks the rewritten model or line keys: %s", r.Body)
+			}
+		case "/v1/batches":
+			created++
+		case "/v1/chat/completions":
+			t.Errorf("a line went to /v1/chat/completions instead of the provider's batch API")
+		}
+	}
+	if uploaded != 1 || created != 1 {
+		t.Errorf("mock saw %d uploads and %d batches, want 1 and 1", uploaded, created)
+	}
+	recs := batchLogs(t, g, b.ID, 3)
+	checkCosts(t, recs, 75, 300, "native") // gpt-4o-mini batch: $0.075 in, $0.30 out per M
+}
+
+func TestBatchAnthropicMessageBatches(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions",
+		[2]string{"claude", "hello"}, [2]string{"claude", "[[mock status=400]]"}))
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Completed != 1 || b.RequestCounts.Failed != 1 {
+		t.Fatalf("batch = %s %+v, want completed with 1 of 2 completed", b.Status, b.RequestCounts)
+	}
+	out, errs := readBatchFile(t, c, b.OutputFileID), readBatchFile(t, c, b.ErrorFileID)
+	var chat openai.ChatCompletion
+	if l := out["req-0"]; l.Response == nil || json.Unmarshal(l.Response.Body, &chat) != nil ||
+		chat.Object != "chat.completion" || chat.Choices[0].Message.Content == "" || chat.Usage.PromptTokens == 0 {
+		t.Errorf("output line req-0 = %+v, want the Anthropic message as a chat completion", l)
+	}
+	if l := errs["req-1"]; l.Response == nil || l.Response.StatusCode != 400 {
+		t.Errorf("error line req-1 = %+v, want a 400", l)
+	}
+	var sent struct {
+		Requests []struct {
+			CustomID string         `json:"custom_id"`
+			Params   map[string]any `json:"params"`
+		} `json:"requests"`
+	}
+	for _, r := range g.Mock.Server().Requests() {
+		if r.Path == "/v1/messages/batches" && r.Method == "POST" {
+			if err := json.Unmarshal(r.Body, &sent); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(sent.Requests) != 2 || sent.Requests[0].CustomID != "r0" || sent.Requests[0].Params["model"] != "claude-sonnet-4-6" ||
+		sent.Requests[0].Params["max_tokens"] == nil || sent.Requests[0].Params["messages"] == nil {
+		t.Fatalf("mock received message batch %+v, want two requests with translated Messages params", sent)
+	}
+	recs := batchLogs(t, g, b.ID, 2)
+	checkCosts(t, recs, 1500, 7500, "native") // claude-sonnet-4-6 batch: $1.50 in, $7.50 out per M
+}
+
+func TestBatchRunsLocallyWithoutAProviderBatchAPI(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions",
+		[2]string{"fast", "a"}, [2]string{"fast", "b"}, [2]string{"fast", "c"}, [2]string{"fast", "[[mock status=400]]"}))
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Completed != 3 || b.RequestCounts.Failed != 1 {
+		t.Fatalf("batch = %s %+v, want completed with 3 of 4 completed", b.Status, b.RequestCounts)
+	}
+	if out := readBatchFile(t, c, b.OutputFileID); len(out) != 3 {
+		t.Errorf("output file has %d lines, want 3", len(out))
+	}
+	if errs := readBatchFile(t, c, b.ErrorFileID); errs["req-3"].Response == nil || errs["req-3"].Response.StatusCode != 400 {
+		t.Errorf("error file = %+v, want req-3's 400", errs)
+	}
+	chats := 0
+	for _, r := range g.Mock.Server().Requests() {
+		switch r.Path {
+		case "/v1/chat/completions":
+			chats++
+		case "/v1/batches", "/v1/files":
+			t.Errorf("mock saw %s: a provider without a batch API got a batch", r.Path)
+		}
+	}
+	if chats != 4 {
+		t.Errorf("mock saw %d chat requests, want one per line (4)", chats)
+	}
+	recs := batchLogs(t, g, b.ID, 4)
+	checkCosts(t, recs, 150, 600, "local") // standard gpt-4o-mini: $0.15 in, $0.60 out per M
+}
