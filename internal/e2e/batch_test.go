@@ -305,3 +305,154 @@ func TestBatchRunsLocallyWithoutAProviderBatchAPI(t *testing.T) {
 	recs := batchLogs(t, g, b.ID, 4)
 	checkCosts(t, recs, 150, 600, "local") // standard gpt-4o-mini: $0.15 in, $0.60 out per M
 }
+
+func TestBatchCancelStopsTheProviderJob(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions", [2]string{"slow-gpt", "one"}, [2]string{"slow-gpt", "two"}))
+	waitFor(t, "the provider's batch to be created", func() bool {
+		got, err := c.Batches.Get(context.Background(), b.ID)
+		return err == nil && got.Status == openai.BatchStatusInProgress && upstreamBatchID(g) != ""
+	})
+	got, err := c.Batches.Cancel(context.Background(), b.ID)
+	if err != nil || got.Status != openai.BatchStatusCancelling || got.CancellingAt == 0 {
+		t.Fatalf("Batches.Cancel = %+v, %v; want cancelling", got, err)
+	}
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCancelled || b.CancelledAt == 0 || b.RequestCounts.Completed != 0 || b.RequestCounts.Failed != 0 {
+		t.Fatalf("batch = %s %+v, want cancelled with nothing completed or failed", b.Status, b.RequestCounts)
+	}
+	cancelled := false
+	for _, r := range g.Mock.Server().Requests() {
+		cancelled = cancelled || (r.Method == "POST" && r.Path == "/v1/batches/"+upstreamBatchID(g)+"/cancel")
+	}
+	if !cancelled {
+		t.Errorf("the provider's batch %s was not cancelled upstream", upstreamBatchID(g))
+	}
+	if errs := readBatchFile(t, c, b.ErrorFileID); errs["req-0"].Error == nil || errs["req-0"].Error.Code != "batch_cancelled" || len(errs) != 2 {
+		t.Errorf("error file = %+v, want both lines batch_cancelled", errs)
+	}
+	_, err = c.Batches.Cancel(context.Background(), b.ID)
+	if e := apiError(t, err); e.StatusCode != 409 || e.Code != "batch_not_cancellable" {
+		t.Errorf("cancelling a cancelled batch: %d %s, want 409 batch_not_cancellable", e.StatusCode, e.Code)
+	}
+}
+
+// upstreamBatchID is the id the mock gave the batch Sluice created there, "" before.
+func upstreamBatchID(g *gateway) string {
+	for _, r := range g.Mock.Server().Requests() {
+		if r.Method == "GET" && strings.HasPrefix(r.Path, "/v1/batches/") {
+			return strings.TrimPrefix(r.Path, "/v1/batches/")
+		}
+	}
+	return ""
+}
+
+// teamKey creates a team allowed models and returns a team key.
+func batchTeamKey(t *testing.T, g *gateway, name string, models ...string) string {
+	t.Helper()
+	team := mustAdmin(t, g, clientKey, "POST", "/admin/v1/teams", map[string]any{"name": name}, 201)
+	out := mustAdmin(t, g, clientKey, "POST", "/admin/v1/keys", map[string]any{"owner_kind": "team", "owner_id": team["id"], "models": models}, 201)
+	return out["key"].(string)
+}
+
+func TestBatchInvalidFilesAreRefusedNamingTheLine(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := keyClient(g, batchTeamKey(t, g, "ml", "fast"))
+	good := `{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"fast","messages":[{"role":"user","content":"x"}]}}`
+	master := g.client()
+	for _, tc := range []struct {
+		name, file string
+		want       []string
+	}{
+		{"bad JSON line", good + "\n{\"custom_id\": \"b\",\n", []string{"line 2", "not a JSON object"}},
+		{"duplicate custom_id", good + "\n" + good + "\n", []string{"line 2", `custom_id "a"`, "line 1"}},
+		{"unknown model", strings.Replace(good, `"fast"`, `"no-such-model"`, 1), []string{"line 1", "no-such-model", "does not exist"}},
+		{"model not allowed for the key", strings.Replace(good, `"fast"`, `"claude"`, 1), []string{"line 1", "claude", "not allowed"}},
+		{"wrong method", strings.Replace(good, `"POST"`, `"GET"`, 1), []string{"line 1", "method must be POST"}},
+		{"missing body.model", strings.Replace(good, `"model":"fast",`, ``, 1), []string{"line 1", "body.model is required"}},
+		{"empty file", "\n\n", []string{"no requests"}},
+	} {
+		by := c
+		if tc.name == "unknown model" { // the team's key may not name it at all
+			by = master
+		}
+		_, err := uploadBatchFile(t, by, []byte(tc.file))
+		if err == nil {
+			t.Errorf("%s: upload succeeded, want a 400", tc.name)
+			continue
+		}
+		e := apiError(t, err)
+		if e.StatusCode != 400 {
+			t.Errorf("%s: status %d, want 400", tc.name, e.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(e.Message, w) {
+				t.Errorf("%s: message %q lacks %q", tc.name, e.Message, w)
+			}
+		}
+	}
+	// The batch is checked again against the endpoint it is created for.
+	f, err := uploadBatchFile(t, c, []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: f.ID,
+		Endpoint: openai.BatchNewParamsEndpointV1Embeddings, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	if e := apiError(t, err); e.StatusCode != 400 || !strings.Contains(e.Message, "line 1") || !strings.Contains(e.Message, "/v1/embeddings") {
+		t.Errorf("batch on the wrong endpoint: %d %q, want a 400 naming line 1 and the endpoint", e.StatusCode, e.Message)
+	}
+	_, err = c.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: "file-nope",
+		Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	if e := apiError(t, err); e.StatusCode != 404 || e.Code != "file_not_found" {
+		t.Errorf("batch of a missing file: %d %s, want 404 file_not_found", e.StatusCode, e.Code)
+	}
+}
+
+func TestBatchFilesAndBatchesAreInvisibleToOtherTeams(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	ctx := context.Background()
+	a := keyClient(g, batchTeamKey(t, g, "a", "fast"))
+	other := keyClient(g, batchTeamKey(t, g, "b", "fast"))
+	b := submitBatch(t, a, jsonl("/v1/chat/completions", [2]string{"fast", "mine"}))
+	b = awaitBatch(t, a, b.ID)
+	notFound := func(what string, err error) {
+		t.Helper()
+		if e := apiError(t, err); e.StatusCode != 404 {
+			t.Errorf("%s by another team: %d, want 404", what, e.StatusCode)
+		}
+	}
+	_, err := other.Files.Get(ctx, b.InputFileID)
+	notFound("Files.Get", err)
+	_, err = other.Files.Content(ctx, b.OutputFileID)
+	notFound("Files.Content", err)
+	_, err = other.Files.Delete(ctx, b.InputFileID)
+	notFound("Files.Delete", err)
+	_, err = other.Batches.Get(ctx, b.ID)
+	notFound("Batches.Get", err)
+	_, err = other.Batches.Cancel(ctx, b.ID)
+	notFound("Batches.Cancel", err)
+	_, err = other.Batches.New(ctx, openai.BatchNewParams{InputFileID: b.InputFileID,
+		Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	notFound("Batches.New on the file", err)
+	if files, err := other.Files.List(ctx, openai.FileListParams{}); err != nil || len(files.Data) != 0 {
+		t.Errorf("Files.List by another team = %v, %v; want nothing", files, err)
+	}
+	if batches, err := other.Batches.List(ctx, openai.BatchListParams{}); err != nil || len(batches.Data) != 0 {
+		t.Errorf("Batches.List by another team = %v, %v; want nothing", batches, err)
+	}
+	// The owner sees both, newest file first, and can delete its input file.
+	files, err := a.Files.List(ctx, openai.FileListParams{})
+	if err != nil || len(files.Data) != 2 || files.Data[0].ID != b.OutputFileID || files.Data[0].Purpose != openai.FileObjectPurposeBatchOutput {
+		t.Fatalf("Files.List by the owner = %+v, %v; want the output file, then the input", files, err)
+	}
+	batches, err := a.Batches.List(ctx, openai.BatchListParams{})
+	if err != nil || len(batches.Data) != 1 || batches.Data[0].ID != b.ID {
+		t.Fatalf("Batches.List by the owner = %+v, %v", batches, err)
+	}
+	if del, err := a.Files.Delete(ctx, b.InputFileID); err != nil || !del.Deleted {
+		t.Fatalf("Files.Delete by the owner = %+v, %v", del, err)
+	}
+	_, err = a.Files.Get(ctx, b.InputFileID)
+	notFound("Files.Get after delete (owner)", err)
+}
