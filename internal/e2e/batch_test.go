@@ -456,3 +456,29 @@ func TestBatchFilesAndBatchesAreInvisibleToOtherTeams(t *testing.T) {
 	_, err = a.Files.Get(ctx, b.InputFileID)
 	notFound("Files.Get after delete (owner)", err)
 }
+
+// A batch is admitted while the budget has room; its lines are charged when it finishes, and
+// once they have spent the budget the next batch is refused.
+func TestBatchChargesTheBudgetAndIsRefusedOnceItIsSpent(t *testing.T) {
+	g := start(t, batchConfig+`
+budgets:
+  - id: org
+    limit_tokens: 40
+    period: daily
+`, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions", [2]string{"native-gpt", "one"}, [2]string{"native-gpt", "two"}))
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.Usage.TotalTokens <= 40 {
+		t.Fatalf("batch = %s, usage %+v; want completed with more than the budget's 40 tokens", b.Status, b.Usage)
+	}
+	f, err := uploadBatchFile(t, c, jsonl("/v1/chat/completions", [2]string{"native-gpt", "three"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: f.ID,
+		Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	if e := apiError(t, err); e.StatusCode != 429 || e.Code != "budget_exceeded" {
+		t.Fatalf("a batch after the budget was spent: %d %s, want 429 budget_exceeded", e.StatusCode, e.Code)
+	}
+}
