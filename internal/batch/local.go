@@ -17,23 +17,45 @@ import (
 const checkpointEvery = time.Second
 
 // runLocal runs the group's unfinished lines through the router, LocalConcurrency at a time,
-// like ordinary requests and at the standard price. It stops starting lines once the batch is
-// cancelled or past its window; the lines in flight finish.
+// like ordinary requests and at the standard price. Meanwhile it saves its progress and renews
+// its lease every checkpointEvery, however long a line takes. It stops starting lines once the
+// batch is cancelled or past its window; the lines in flight finish.
 func (r *run) runLocal(ctx context.Context, g *group) error {
 	lines, err := r.input(ctx)
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex // guards r.st.Results while lines finish
+	var mu sync.Mutex // guards r.st.Results and r.b while lines finish and checkpoints run
+	var cpErr error
+	stop := make(chan struct{})
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		t := time.NewTicker(checkpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				mu.Lock()
+				if cpErr == nil {
+					cpErr = r.checkpoint(ctx)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, r.w.opts.LocalConcurrency)
-	last := r.w.now()
-	var cpErr error
 	for _, i := range g.Lines {
-		if r.st.Results[i] != nil {
+		mu.Lock()
+		skip, halt := r.st.Results[i] != nil, r.stopping() || cpErr != nil
+		mu.Unlock()
+		if skip {
 			continue
 		}
-		if r.stopping() || ctx.Err() != nil || cpErr != nil {
+		if halt || ctx.Err() != nil {
 			break
 		}
 		sem <- struct{}{}
@@ -47,18 +69,14 @@ func (r *run) runLocal(ctx context.Context, g *group) error {
 			r.st.Results[i] = res
 			mu.Unlock()
 		})
-		if r.w.now().Sub(last) >= checkpointEvery {
-			mu.Lock()
-			cpErr = r.checkpoint(ctx)
-			mu.Unlock()
-			last = r.w.now()
-		}
 	}
 	wg.Wait()
-	if cpErr != nil {
-		return cpErr
-	}
-	if ctx.Err() != nil {
+	close(stop)
+	<-cpDone
+	switch {
+	case cpErr != nil:
+		return cpErr // most likely the lease was lost: whoever holds it now carries on
+	case ctx.Err() != nil:
 		return ctx.Err()
 	}
 	g.Done = true

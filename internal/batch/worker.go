@@ -190,7 +190,7 @@ func (w *Worker) drive(ctx context.Context, b store.Batch) error {
 		}
 		if err := r.advance(ctx, g); err != nil {
 			if ctx.Err() != nil {
-				return r.save(context.WithoutCancel(ctx), 0)
+				return r.save(ctx, 0)
 			}
 			return errors.Join(err, r.save(ctx, w.opts.PollInterval))
 		}
@@ -230,8 +230,13 @@ func (r *run) advance(ctx context.Context, g *group) error {
 	return fmt.Errorf("batch %s: unknown group mode %q", r.b.ID, g.Mode)
 }
 
-// save writes the record and state and keeps the lease for hold (0 lets it go at once).
-// It refreshes the client's cancel request, which may have arrived meanwhile.
+// saveTimeout bounds one save. Saves run without the worker's cancellation: a stopping node
+// must still record its progress and let its lease go, or another node would wait for the lease
+// to lapse and repeat the work.
+const saveTimeout = 10 * time.Second
+
+// save writes the record and state and keeps the lease for hold (0 lets it go at once; so does
+// a stopping worker). It refreshes the client's cancel request, which may have arrived meanwhile.
 func (r *run) save(ctx context.Context, hold time.Duration, files ...store.File) error {
 	var err error
 	if r.b.Record, err = jsonx.Marshal(r.obj); err != nil {
@@ -240,9 +245,14 @@ func (r *run) save(ctx context.Context, hold time.Duration, files ...store.File)
 	if r.b.State, err = jsonx.Marshal(r.st); err != nil {
 		return fmt.Errorf("batch %s: encode state: %w", r.b.ID, err)
 	}
+	if ctx.Err() != nil {
+		hold = 0
+	}
 	r.b.Status = r.obj.Status
 	r.b.LeaseUntil = r.w.now().Add(hold)
-	saved, err := r.w.st.SaveBatch(ctx, r.b, r.w.opts.Owner, files...)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	saved, err := r.w.st.SaveBatch(sctx, r.b, r.w.opts.Owner, files...)
 	if err != nil {
 		return err
 	}
