@@ -57,7 +57,6 @@ func TestParseRefusesMoreThanMaxLines(t *testing.T) {
 	}
 }
 
-
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(okLine))
 	f.Add([]byte(okLine + "\n" + okLine))

@@ -57,8 +57,8 @@ type RequestCounts struct {
 
 // Usage totals the tokens of a batch's requests, in the Batch object's shape.
 type Usage struct {
-	InputTokens         int `json:"input_tokens"`
-	InputTokensDetails  struct {
+	InputTokens        int `json:"input_tokens"`
+	InputTokensDetails struct {
 		CachedTokens int `json:"cached_tokens"`
 	} `json:"input_tokens_details"`
 	OutputTokens        int `json:"output_tokens"`
