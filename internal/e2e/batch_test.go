@@ -482,3 +482,35 @@ budgets:
 		t.Fatalf("a batch after the budget was spent: %d %s, want 429 budget_exceeded", e.StatusCode, e.Code)
 	}
 }
+
+func TestBatchOfEmbeddingsThroughOpenAIAndLocally(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	for _, model := range []string{"oai/text-embedding-3-small", "mock/text-embedding-3-small"} {
+		f, err := uploadBatchFile(t, c, jsonl("/v1/embeddings", [2]string{model, "first"}, [2]string{model, "second"}))
+		if err != nil {
+			t.Fatalf("%s: Files.New: %v", model, err)
+		}
+		b, err := c.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: f.ID,
+			Endpoint: openai.BatchNewParamsEndpointV1Embeddings, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+		if err != nil {
+			t.Fatalf("%s: Batches.New: %v", model, err)
+		}
+		b = awaitBatch(t, c, b.ID)
+		if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Completed != 2 || b.Usage.InputTokens == 0 {
+			t.Fatalf("%s: batch = %s %+v usage %+v, want both embedded", model, b.Status, b.RequestCounts, b.Usage)
+		}
+		for id, l := range readBatchFile(t, c, b.OutputFileID) {
+			var emb openai.CreateEmbeddingResponse
+			if l.Response == nil || json.Unmarshal(l.Response.Body, &emb) != nil || len(emb.Data) != 1 || len(emb.Data[0].Embedding) == 0 {
+				t.Errorf("%s: output line %s = %+v, want an embedding", model, id, l)
+			}
+		}
+		mode := map[string]string{"oai/text-embedding-3-small": "native", "mock/text-embedding-3-small": "local"}[model]
+		for _, r := range batchLogs(t, g, b.ID, 2) {
+			if meta := r["metadata"].(map[string]any); meta["batch_mode"] != mode || r["prompt_tokens"] == float64(0) {
+				t.Errorf("%s: record %v, want batch_mode %s with prompt tokens", model, r, mode)
+			}
+		}
+	}
+}
