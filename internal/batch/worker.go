@@ -176,7 +176,7 @@ func (w *Worker) drive(ctx context.Context, b store.Batch) error {
 	}
 	if r.obj.Status == store.BatchValidating {
 		if err := r.plan(ctx); err != nil {
-			return err
+			return errors.Join(err, r.save(ctx, w.opts.PollInterval)) // retried at the next poll
 		}
 	}
 	if store.BatchDone(r.obj.Status) {

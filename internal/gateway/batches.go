@@ -57,7 +57,7 @@ func (g *Gateway) createBatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	lines, err := batch.Parse(content, req.Endpoint)
 	if err != nil {
-		return param(fileError(err).(*api.Error), "input_file_id")
+		return param(api.AsError(fileError(err)), "input_file_id")
 	}
 	if err := g.checkLines(r, lines); err != nil {
 		return param(api.AsError(err), "input_file_id")
