@@ -7,16 +7,50 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"net/url"
+	"strings"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/provider"
+	"github.com/sluicehq/sluice/internal/provider/azure"
 	"github.com/sluicehq/sluice/internal/store"
 )
 
-// OpenAI's Batch API (https://platform.openai.com/docs/api-reference/batch): upload the
-// lines as a file of purpose "batch", create a batch on it, poll it, then read its output
-// and error files. The same wire format serves Sluice's own clients.
+// OpenAI's Batch API (https://platform.openai.com/docs/api-reference/batch), and Azure
+// OpenAI's copy of it: upload the lines as a file of purpose "batch", create a batch on it,
+// poll it, then read its output and error files. The same wire format serves Sluice's own
+// clients.
+
+// oaAPI addresses the Files and Batch APIs of an OpenAI-format target: OpenAI's at {base}/files
+// and {base}/batches with "/v1/..." line URLs, or Azure OpenAI's at {endpoint}/openai/files and
+// /openai/batches with api-version and "/chat/completions" line URLs, whose body model is the
+// (Global-Batch) deployment (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/batch).
+type oaAPI struct {
+	base, query string
+	azure       bool
+}
+
+func oaAPIFor(t *provider.Target) oaAPI {
+	if t.Adapter.Type() != "azure" {
+		return oaAPI{base: t.BaseURL}
+	}
+	version := t.Settings.APIVersion
+	if version == "" {
+		version = azure.DefaultAPIVersion
+	}
+	return oaAPI{base: strings.TrimSuffix(t.BaseURL, "/openai") + "/openai", query: "?api-version=" + url.QueryEscape(version), azure: true}
+}
+
+func (a oaAPI) url(path string) string { return a.base + path + a.query }
+
+// lineURL is the URL a line (or the batch's endpoint) names upstream.
+func (a oaAPI) lineURL(u string) string {
+	if a.azure {
+		return strings.TrimPrefix(u, "/v1")
+	}
+	return u
+}
 
 type oaBatch struct {
 	ID           string  `json:"id"`
@@ -60,13 +94,14 @@ func (r *run) stepOpenAI(ctx context.Context, g *group) error {
 	if err != nil {
 		return r.upstreamFailed(g, err)
 	}
+	a := oaAPIFor(t)
 	if r.stopping() && !g.CancelSent {
-		if _, err := call(ctx, t, http.MethodPost, t.BaseURL+"/batches/"+g.UpstreamID+"/cancel", hdr, "", nil); err != nil {
+		if _, err := call(ctx, t, http.MethodPost, a.url("/batches/"+g.UpstreamID+"/cancel"), hdr, "", nil); err != nil {
 			return r.upstreamFailed(g, err)
 		}
 		g.CancelSent = true
 	}
-	data, err := call(ctx, t, http.MethodGet, t.BaseURL+"/batches/"+g.UpstreamID, hdr, "", nil)
+	data, err := call(ctx, t, http.MethodGet, a.url("/batches/"+g.UpstreamID), hdr, "", nil)
 	if err != nil {
 		return r.upstreamFailed(g, err)
 	}
@@ -78,7 +113,7 @@ func (r *run) stepOpenAI(ctx context.Context, g *group) error {
 	if !store.BatchDone(ob.Status) {
 		return nil
 	}
-	return r.collectOpenAI(ctx, t, g, hdr, &ob)
+	return r.collectOpenAI(ctx, t, a, g, hdr, &ob)
 }
 
 // submitOpenAI uploads the group's lines, translated for the target, and creates the job.
@@ -87,6 +122,7 @@ func (r *run) submitOpenAI(ctx context.Context, t *provider.Target, g *group) er
 	if err != nil {
 		return err
 	}
+	a := oaAPIFor(t)
 	var jsonl bytes.Buffer
 	var hdr http.Header
 	for _, i := range g.Lines {
@@ -100,7 +136,7 @@ func (r *run) submitOpenAI(ctx context.Context, t *provider.Target, g *group) er
 		}
 		hdr = ub.header
 		if err := jsonx.MarshalWrite(&jsonl, &oaInputLine{CustomID: lineKey(i), Method: http.MethodPost,
-			URL: lines[i].URL, Body: ub.body}); err != nil {
+			URL: a.lineURL(lines[i].URL), Body: ub.body}); err != nil {
 			return err
 		}
 		jsonl.WriteByte('\n')
@@ -113,7 +149,7 @@ func (r *run) submitOpenAI(ctx context.Context, t *provider.Target, g *group) er
 	if err != nil {
 		return err
 	}
-	data, err := call(ctx, t, http.MethodPost, t.BaseURL+"/files", hdr, contentType, body)
+	data, err := call(ctx, t, http.MethodPost, a.url("/files"), hdr, contentType, body)
 	if err != nil {
 		return r.upstreamFailed(g, err)
 	}
@@ -123,12 +159,12 @@ func (r *run) submitOpenAI(ctx context.Context, t *provider.Target, g *group) er
 	if err := jsonx.Unmarshal(data, &file); err != nil || file.ID == "" {
 		return r.upstreamFailed(g, api.NewError("upstream_error", "the provider's file object is unreadable", err))
 	}
-	create, err := jsonx.Marshal(map[string]any{"input_file_id": file.ID, "endpoint": r.obj.Endpoint,
+	create, err := jsonx.Marshal(map[string]any{"input_file_id": file.ID, "endpoint": a.lineURL(r.obj.Endpoint),
 		"completion_window": Window, "metadata": map[string]string{"sluice_batch_id": r.b.ID}})
 	if err != nil {
 		return err
 	}
-	if data, err = call(ctx, t, http.MethodPost, t.BaseURL+"/batches", hdr, "application/json", create); err != nil {
+	if data, err = call(ctx, t, http.MethodPost, a.url("/batches"), hdr, "application/json", create); err != nil {
 		return r.upstreamFailed(g, err)
 	}
 	var ob oaBatch
@@ -165,7 +201,7 @@ func multipartFile(purpose, name string, content []byte) ([]byte, string, error)
 
 // collectOpenAI reads an ended job's output and error files into the lines' results; lines in
 // neither ended with the job (cancelled, expired or failed).
-func (r *run) collectOpenAI(ctx context.Context, t *provider.Target, g *group, hdr http.Header, ob *oaBatch) error {
+func (r *run) collectOpenAI(ctx context.Context, t *provider.Target, a oaAPI, g *group, hdr http.Header, ob *oaBatch) error {
 	member := make(map[int]bool, len(g.Lines))
 	for _, i := range g.Lines {
 		member[i] = true
@@ -174,7 +210,7 @@ func (r *run) collectOpenAI(ctx context.Context, t *provider.Target, g *group, h
 		if id == nil || *id == "" {
 			continue
 		}
-		data, err := call(ctx, t, http.MethodGet, t.BaseURL+"/files/"+*id+"/content", hdr, "", nil)
+		data, err := call(ctx, t, http.MethodGet, a.url("/files/"+*id+"/content"), hdr, "", nil)
 		if err != nil {
 			return r.upstreamFailed(g, err)
 		}

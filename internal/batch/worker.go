@@ -301,7 +301,7 @@ func (r *run) plan(ctx context.Context) error {
 		g := &group{Mode: modeLocal}
 		if t := route.Pick(); r.w.opts.Native(t) {
 			switch {
-			case t.Adapter.Type() == "openai":
+			case t.Adapter.Type() == "openai" || t.Adapter.Type() == "azure":
 				g = &group{Mode: modeOpenAI, Provider: t.Provider, Model: t.Model, Route: route.Name}
 			case t.Adapter.Type() == "anthropic" && l.URL == "/v1/chat/completions":
 				g = &group{Mode: modeAnthropic, Provider: t.Provider, Model: t.Model, Route: route.Name}

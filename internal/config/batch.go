@@ -32,8 +32,9 @@ type Batch struct {
 	// Retention is how long files (inputs and outputs) are kept. Default 720h.
 	Retention time.Duration `yaml:"retention"`
 	// Native says, per provider name, whether to use the provider's own batch API. By
-	// default Anthropic-format providers and the openai preset (api.openai.com) do; other
-	// OpenAI-compatible servers, Azure, Gemini and Bedrock run lines through Sluice.
+	// default Anthropic-format providers and OpenAI itself (api.openai.com) do; other
+	// OpenAI-compatible servers, Azure (which needs Global-Batch deployments, so is opt-in),
+	// Gemini and Bedrock run lines through Sluice.
 	Native map[string]bool `yaml:"native"`
 }
 

@@ -40,6 +40,12 @@ providers:
     base_url: {{MOCK}}/v1
     api_key: ` + mockKey + `
     headers: {x-mock-batch-polls: "1"}
+  az:
+    type: azure
+    base_url: {{MOCK}}
+    api_key: ` + mockKey + `
+    api_version: "2024-10-21"
+    headers: {x-mock-batch-polls: "1"}
 models:
   - name: fast
     targets: [{provider: mock, model: gpt-4o-mini}]
@@ -49,9 +55,11 @@ models:
     targets: [{provider: slow, model: gpt-4o-mini}]
   - name: claude
     targets: [{provider: claude, model: claude-sonnet-4-6}]
+  - name: azure-gpt
+    targets: [{provider: az, model: gpt-4o-mini}]
 batch:
   poll_interval: 20ms
-  native: {oai: true, slow: true}
+  native: {oai: true, slow: true, az: true}
 `
 
 // jsonl builds a batch input file: one chat request per model/prompt pair, custom ids req-0...
@@ -513,4 +521,30 @@ func TestBatchOfEmbeddingsThroughOpenAIAndLocally(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestBatchAzureGlobalBatch(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions", [2]string{"azure-gpt", "one"}, [2]string{"azure-gpt", "two"}))
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Completed != 2 {
+		t.Fatalf("batch = %s %+v, want both completed", b.Status, b.RequestCounts)
+	}
+	var uploaded, created bool
+	for _, r := range g.Mock.Server().Requests() {
+		switch r.Path {
+		case "/openai/files":
+			uploaded = strings.Contains(string(r.Body), `"url":"/chat/completions"`) && strings.Contains(string(r.Body), `"model":"gpt-4o-mini"`)
+		case "/openai/batches":
+			created = strings.Contains(string(r.Body), `"endpoint":"/chat/completions"`)
+		}
+		if strings.HasPrefix(r.Path, "/openai/deployments/") {
+			t.Errorf("a line went to %s instead of Azure's batch API", r.Path)
+		}
+	}
+	if !uploaded || !created {
+		t.Errorf("Azure saw upload %v, batch %v; want the lines under /openai/files with Azure's URLs and a batch on /chat/completions", uploaded, created)
+	}
+	checkCosts(t, batchLogs(t, g, b.ID, 2), 75, 300, "native")
 }

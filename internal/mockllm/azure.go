@@ -22,7 +22,10 @@ type azureAPI struct{ azureFormat }
 
 const azurePathPrefix = "/openai/deployments/"
 
-func (azureAPI) matches(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, azurePathPrefix) }
+func (azureAPI) matches(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, azurePathPrefix) || strings.HasPrefix(p, "/openai/files") || strings.HasPrefix(p, "/openai/batches")
+}
 
 func (azureAPI) authorize(s *Server, r *http.Request, _ []byte) (failure, bool) {
 	if s.opts.APIKey == "" {
@@ -49,6 +52,15 @@ var azureOperations = map[string]string{
 }
 
 func (azureAPI) serve(s *Server, w http.ResponseWriter, r *http.Request, body []byte) error {
+	if !strings.HasPrefix(r.URL.Path, azurePathPrefix) { // the Files and Batch APIs (openai_batch.go)
+		if !knownAPIVersion(r.URL.Query().Get("api-version")) {
+			return azureFormat{}.writeError(w, failure{Status: http.StatusNotFound, Message: "Resource not found"})
+		}
+		if ok, err := s.batchRoute(w, r, body); ok {
+			return err
+		}
+		return azureFormat{}.writeError(w, failure{Status: http.StatusNotFound, Message: "Resource not found"})
+	}
 	deployment, op, ok := splitAzurePath(r.URL.EscapedPath())
 	opName, known := azureOperations[op]
 	version := r.URL.Query().Get("api-version")

@@ -80,10 +80,14 @@ type oaLineError struct {
 	Message string `json:"message"`
 }
 
-// batchRoute serves /v1/files... and /v1/batches...; ok is false for other paths.
+// batchRoute serves /v1/files... and /v1/batches...; ok is false for other paths. Azure's
+// copy of the APIs (/openai/files..., /openai/batches...) is served with the path rewritten.
 func (s *Server) batchRoute(w http.ResponseWriter, r *http.Request, body []byte) (bool, error) {
 	f := openaiFormat{}
 	path := r.URL.Path
+	if rest, ok := strings.CutPrefix(path, "/openai/"); ok {
+		path = "/v1/" + rest
+	}
 	switch {
 	case path == "/v1/files" && r.Method == http.MethodPost:
 		return true, s.uploadFile(w, r, body)
@@ -169,7 +173,9 @@ func (s *Server) createBatch(w http.ResponseWriter, r *http.Request, body []byte
 	if fl := decodeJSON(body, &req); fl != nil {
 		return f.writeError(w, *fl)
 	}
-	if req.Endpoint != "/v1/chat/completions" && req.Endpoint != "/v1/embeddings" {
+	// Azure names endpoints without the /v1 (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/batch).
+	azure := strings.HasPrefix(r.URL.Path, "/openai/")
+	if op := strings.TrimPrefix(req.Endpoint, "/v1"); (op != "/chat/completions" && op != "/embeddings") || azure == strings.HasPrefix(req.Endpoint, "/v1/") {
 		return f.writeError(w, failure{Status: http.StatusBadRequest, Message: "Invalid endpoint.", Param: "endpoint"})
 	}
 	if req.CompletionWindow != "24h" {
@@ -234,10 +240,10 @@ func (s *Server) runOpenAILine(r *http.Request, endpoint string, raw []byte) oaB
 		return line
 	}
 	serve := s.chatCompletions
-	if endpoint == "/v1/embeddings" {
+	if strings.HasSuffix(endpoint, "/embeddings") {
 		serve = s.embeddings
 	}
-	status, body := inner(r, endpoint, in.Body, serve)
+	status, body := inner(r, "/v1"+strings.TrimPrefix(endpoint, "/v1"), in.Body, serve)
 	line.Response = &oaLineResponse{StatusCode: status, RequestID: randomID("req_", 32), Body: body}
 	return line
 }
