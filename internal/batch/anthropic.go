@@ -175,7 +175,7 @@ func (r *run) collectAnthropic(t *provider.Target, g *group, data []byte) {
 			}
 			res = failure(t.Adapter.DecodeError(fakeResponse(status, rl.Result.Error)), now)
 		case "canceled":
-			res = unanswered("batch_cancelled", "The batch was cancelled before this request ran.", now)
+			res = r.unrun(now)
 		case "expired":
 			res = unanswered("batch_expired", "This request could not be executed before the completion window expired.", now)
 		default:

@@ -58,11 +58,7 @@ func (r *run) finish(ctx context.Context) error {
 	for i := range lines {
 		res := r.st.Results[i]
 		if res == nil {
-			code, msg := "batch_cancelled", "The batch was cancelled before this request ran."
-			if status == store.BatchExpired {
-				code, msg = "batch_expired", "This request could not be executed before the completion window expired."
-			}
-			res = unanswered(code, msg, now)
+			res = r.unrun(now)
 		}
 		line := outputLine{ID: r.lineID(i), CustomID: lines[i].CustomID}
 		if res.Status != 0 {

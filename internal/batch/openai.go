@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/jsonx"
@@ -275,25 +276,37 @@ func (r *run) groupFailure(g *group, err error) *result {
 	return res
 }
 
-// endGroup marks the group done; its lines without a result ended with the job.
+// unrun is the result of a line the batch's end left unrun: expired when the window ended
+// (Sluice then cancels the provider's job itself), else cancelled.
+func (r *run) unrun(now time.Time) *result {
+	if r.b.CancelRequestedAt == nil && r.expired() {
+		return unanswered("batch_expired", "This request could not be executed before the completion window expired.", now)
+	}
+	return unanswered("batch_cancelled", "The batch was cancelled before this request ran.", now)
+}
+
+// endGroup marks the group done; its lines without a result ended with the provider's job,
+// whose final status says how.
 func (r *run) endGroup(g *group, status string, errs *Errors) {
-	code, msg := "batch_failed", "The provider's batch job failed before running this request."
-	switch status {
-	case store.BatchCancelled, "canceled":
-		code, msg = "batch_cancelled", "The batch was cancelled before this request ran."
-	case store.BatchExpired:
-		code, msg = "batch_expired", "This request could not be executed before the completion window expired."
-	}
-	if errs != nil && len(errs.Data) > 0 {
-		msg += " The provider said: " + errs.Data[0].Message
-	}
 	now := r.w.now()
 	for _, i := range g.Lines {
-		if r.st.Results[i] == nil {
-			res := unanswered(code, msg, now)
-			res.Provider, res.UpstreamModel, res.Route, res.Native = g.Provider, g.Model, g.Route, true
-			r.st.Results[i] = res
+		if r.st.Results[i] != nil {
+			continue
 		}
+		var res *result
+		switch status {
+		case store.BatchCancelled, "canceled":
+			res = r.unrun(now)
+		case store.BatchExpired:
+			res = unanswered("batch_expired", "This request could not be executed before the completion window expired.", now)
+		default:
+			res = unanswered("batch_failed", "The provider's batch job ended without a result for this request.", now)
+			if errs != nil && len(errs.Data) > 0 {
+				res.Message += " The provider said: " + errs.Data[0].Message
+			}
+		}
+		res.Provider, res.UpstreamModel, res.Route, res.Native = g.Provider, g.Model, g.Route, true
+		r.st.Results[i] = res
 	}
 	g.Done = true
 }

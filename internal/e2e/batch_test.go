@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openai/openai-go/v3"
+	_ "modernc.org/sqlite" // the expiry test edits the store directly
 )
 
 // batchConfig routes "fast" to an OpenAI-compatible mock whose lines Sluice runs itself,
@@ -547,4 +550,37 @@ func TestBatchAzureGlobalBatch(t *testing.T) {
 		t.Errorf("Azure saw upload %v, batch %v; want the lines under /openai/files with Azure's URLs and a batch on /chat/completions", uploaded, created)
 	}
 	checkCosts(t, batchLogs(t, g, b.ID, 2), 75, 300, "native")
+}
+
+// When the 24-hour window ends, Sluice cancels the provider's job and finishes the batch as
+// expired, with the unrun lines in the error file as batch_expired.
+func TestBatchExpiresAtTheEndOfItsWindow(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sluice.db")
+	g := start(t, batchConfig+"\nstore:\n  path: "+db+"\n", time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions", [2]string{"slow-gpt", "one"}))
+	waitFor(t, "the provider's batch to be created", func() bool { return upstreamBatchID(g) != "" })
+	// Move the window's end into the past, as 24 hours would.
+	conn, err := sql.Open("sqlite", db+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`UPDATE batches SET record = json_set(record, '$.expires_at', 1) WHERE id = ?`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusExpired || b.ExpiredAt == 0 {
+		t.Fatalf("batch = %s, want expired", b.Status)
+	}
+	if errs := readBatchFile(t, c, b.ErrorFileID); errs["req-0"].Error == nil || errs["req-0"].Error.Code != "batch_expired" {
+		t.Errorf("error file = %+v, want req-0 batch_expired", errs)
+	}
+	cancelled := false
+	for _, r := range g.Mock.Server().Requests() {
+		cancelled = cancelled || r.Path == "/v1/batches/"+upstreamBatchID(g)+"/cancel"
+	}
+	if !cancelled {
+		t.Errorf("the provider's job was not cancelled when the window ended")
+	}
 }
