@@ -13,7 +13,8 @@ import (
 )
 
 // checkpointEvery is how often a local run saves its finished lines (and renews its lease),
-// so a restart repeats at most this much work and a cancel is noticed this quickly.
+// so a restart repeats at most this much work and a cancel is noticed this quickly; more often
+// when the lease is short, so that it never lapses while lines run.
 const checkpointEvery = time.Second
 
 // runLocal runs the group's unfinished lines through the router, LocalConcurrency at a time,
@@ -31,7 +32,7 @@ func (r *run) runLocal(ctx context.Context, g *group) error {
 	cpDone := make(chan struct{})
 	go func() {
 		defer close(cpDone)
-		t := time.NewTicker(checkpointEvery)
+		t := time.NewTicker(min(checkpointEvery, r.w.opts.Lease/3))
 		defer t.Stop()
 		for {
 			select {

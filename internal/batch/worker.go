@@ -61,6 +61,7 @@ type Worker struct {
 	log     *slog.Logger
 	wake    chan struct{}
 	now     func() time.Time
+	inHand  sync.Map // batch id -> struct{}: batches this worker is driving now
 }
 
 // maxBatchesAtOnce bounds the batches one worker drives concurrently.
@@ -137,8 +138,13 @@ func (w *Worker) claimAll(ctx context.Context, wg *sync.WaitGroup, sem chan stru
 			}
 			return
 		}
+		if _, busy := w.inHand.LoadOrStore(b.ID, struct{}{}); busy {
+			<-sem // its lease lapsed while this worker still drives it; claiming renewed it
+			continue
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			defer w.inHand.Delete(b.ID)
 			if err := w.drive(ctx, b); err != nil && ctx.Err() == nil {
 				w.log.LogAttrs(ctx, slog.LevelWarn, "batch: step failed; retrying at the next poll",
 					slog.String("batch_id", b.ID), slog.Any("err", err))
@@ -199,6 +205,11 @@ func (w *Worker) drive(ctx context.Context, b store.Batch) error {
 	if !done {
 		return r.save(ctx, w.opts.PollInterval)
 	}
+	// Keep the finished lines first: should the final commit fail, the next attempt only
+	// finishes, without running or fetching anything again.
+	if err := r.checkpoint(ctx); err != nil {
+		return err
+	}
 	return r.finish(ctx)
 }
 
@@ -219,6 +230,13 @@ func (r *run) expired() bool {
 
 // advance moves one group forward by its mode.
 func (r *run) advance(ctx context.Context, g *group) error {
+	if g.Mode != modeLocal {
+		// A provider call does not renew the lease, so it must end well within it: past the
+		// lease another worker may claim the batch and submit the same lines again.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.w.opts.Lease/2)
+		defer cancel()
+	}
 	switch g.Mode {
 	case modeLocal:
 		return r.runLocal(ctx, g)
