@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -110,6 +111,9 @@ func (r *run) finish(ctx context.Context) error {
 	if err := r.save(ctx, 0, files...); err != nil {
 		return err
 	}
+	r.w.log.LogAttrs(ctx, slog.LevelInfo, "batch finished", slog.String("batch_id", r.b.ID),
+		slog.String("status", status), slog.Int("completed", counts.Completed), slog.Int("failed", counts.Failed),
+		slog.Int64("cost_micro_usd", spend.MicroUSD))
 	if r.w.budgets != nil {
 		o := &r.st.Owner
 		r.w.budgets.Charge(&budget.Who{KeyID: o.KeyID, UserID: o.UserID, TeamID: o.TeamID, TeamName: o.TeamName,

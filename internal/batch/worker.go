@@ -337,6 +337,15 @@ func (r *run) plan(ctx context.Context) error {
 	r.st.Groups = order
 	r.obj.Status = store.BatchInProgress
 	r.obj.InProgressAt = unix(now)
+	for _, g := range order {
+		how := "the provider's batch API, at the batch price"
+		if g.Mode == modeLocal {
+			how = "Sluice, line by line at the standard price (no provider batch API)"
+		}
+		r.w.log.LogAttrs(ctx, slog.LevelInfo, "batch lines planned", slog.String("batch_id", r.b.ID),
+			slog.Int("lines", len(g.Lines)), slog.String("mode", g.Mode), slog.String("provider", g.Provider),
+			slog.String("run_by", how))
+	}
 	return r.checkpoint(ctx)
 }
 
