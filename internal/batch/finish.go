@@ -150,8 +150,11 @@ func (r *run) logRecord(i int, l *Line, res *result) store.RequestLog {
 		KeyID: o.KeyID, UserID: o.UserID, TeamID: o.TeamID, ProjectID: o.ProjectID, Model: l.Model,
 		Provider: res.Provider, UpstreamModel: res.UpstreamModel, Route: res.Route, Attempts: res.Attempts,
 		Status: res.Status, ErrorType: res.ErrorType, ErrorCode: res.ErrorCode, CostMicroUSD: res.Cost,
-		LatencyMs: res.LatencyMs,
-		Metadata:  map[string]string{"batch_id": r.b.ID, "batch_custom_id": l.CustomID, "batch_mode": mode}}
+		LatencyMs: res.LatencyMs, Metadata: make(map[string]string, len(o.Tags)+3)}
+	for k, v := range o.Tags {
+		rec.Metadata[k] = v
+	}
+	rec.Metadata["batch_id"], rec.Metadata["batch_custom_id"], rec.Metadata["batch_mode"] = r.b.ID, l.CustomID, mode
 	if rec.Status == 0 {
 		rec.Status = http.StatusServiceUnavailable
 	}

@@ -118,6 +118,9 @@ type Owner struct {
 	TeamName  string `json:"team_name,omitempty"`
 	ProjectID string `json:"project_id,omitempty"`
 	BudgetID  string `json:"budget_id,omitempty"`
+	// Tags are the client's x-sluice-metadata tags on the batch's creation, copied to every
+	// line's request-log record.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // NewState is the worker's starting state for a batch created by owner.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 )
 
 // batchConfig routes "fast" to an OpenAI-compatible mock whose lines Sluice runs itself,
@@ -285,7 +286,7 @@ func TestBatchAnthropicMessageBatches(t *testing.T) {
 
 func TestBatchRunsLocallyWithoutAProviderBatchAPI(t *testing.T) {
 	g := start(t, batchConfig, time.Minute)
-	c := g.client()
+	c := g.client(option.WithHeader("X-Sluice-Metadata", `{"project":"nightly-evals"}`))
 	b := submitBatch(t, c, jsonl("/v1/chat/completions",
 		[2]string{"fast", "a"}, [2]string{"fast", "b"}, [2]string{"fast", "c"}, [2]string{"fast", "[[mock status=400]]"}))
 	b = awaitBatch(t, c, b.ID)
@@ -312,6 +313,11 @@ func TestBatchRunsLocallyWithoutAProviderBatchAPI(t *testing.T) {
 	}
 	recs := batchLogs(t, g, b.ID, 4)
 	checkCosts(t, recs, 150, 600, "local") // standard gpt-4o-mini: $0.15 in, $0.60 out per M
+	for _, r := range recs {
+		if meta := r["metadata"].(map[string]any); meta["project"] != "nightly-evals" || meta["batch_custom_id"] == nil {
+			t.Errorf("record %v: metadata %v, want the batch's client tags and the line's custom_id", r["id"], meta)
+		}
+	}
 }
 
 // teamKey creates a team allowed models and returns a team key.

@@ -65,9 +65,13 @@ func (g *Gateway) createBatch(w http.ResponseWriter, r *http.Request) error {
 	if err := g.batchBudget(r); err != nil {
 		return err
 	}
+	tags, err := metadata(r)
+	if err != nil {
+		return err
+	}
 	p := principal(r)
 	state, err := batch.NewState(batch.Owner{KeyID: p.KeyID, UserID: p.UserID, TeamID: p.TeamID,
-		TeamName: p.TeamName, ProjectID: p.ProjectID, BudgetID: p.BudgetID})
+		TeamName: p.TeamName, ProjectID: p.ProjectID, BudgetID: p.BudgetID, Tags: tags})
 	if err != nil {
 		return err
 	}
