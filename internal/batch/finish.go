@@ -99,6 +99,7 @@ func (r *run) finish(ctx context.Context) error {
 		files, r.obj.ErrorFileID = append(files, f), &f.ID
 	}
 	r.obj.Status, r.obj.RequestCounts, r.obj.Usage = status, counts, usage
+	r.st.Results, r.st.Groups = nil, nil // the files hold them now; keep the row small
 	r.obj.FinalizingAt = unix(now)
 	switch status {
 	case store.BatchCompleted:

@@ -32,16 +32,21 @@ func (r *run) runLocal(ctx context.Context, g *group) error {
 	cpDone := make(chan struct{})
 	go func() {
 		defer close(cpDone)
-		t := time.NewTicker(min(checkpointEvery, r.w.opts.Lease/3))
+		renew := r.w.opts.Lease / 3 // the lease must never lapse while lines run
+		t := time.NewTicker(min(checkpointEvery, renew))
 		defer t.Stop()
+		last := r.w.now()
 		for {
 			select {
 			case <-stop:
 				return
 			case <-t.C:
 				mu.Lock()
-				if cpErr == nil {
-					cpErr = r.checkpoint(ctx)
+				// Each save writes every finished line, so a large batch saves less often:
+				// a millisecond per finished line, between checkpointEvery and renew.
+				every := min(max(checkpointEvery, time.Duration(len(r.st.Results))*time.Millisecond), renew)
+				if cpErr == nil && r.w.now().Sub(last) >= every {
+					cpErr, last = r.checkpoint(ctx), r.w.now()
 				}
 				mu.Unlock()
 			}

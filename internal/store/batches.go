@@ -56,7 +56,8 @@ type Batch struct {
 	Status string
 	// Record is the batch as the API shows it (JSON), written by the gateway and the worker.
 	Record []byte
-	// State is the worker's private progress (JSON): upstream jobs and finished lines.
+	// State is the worker's private progress (JSON): upstream jobs and finished lines. Only
+	// ClaimBatch reads it; the other methods return it nil.
 	State     []byte
 	CreatedAt time.Time // the current time when zero
 	// CancelRequestedAt is when a client asked to cancel; nil when nobody has.
@@ -100,7 +101,7 @@ type BatchStore interface {
 	ClaimBatch(ctx context.Context, owner string, now, until time.Time) (Batch, error)
 	// SaveBatch writes b's Status, Record, State and LeaseUntil, and stores files, in one
 	// transaction, provided owner still holds the lease; ErrConflict when it does not (the
-	// lease expired and another worker claimed the batch). It returns the batch as stored,
-	// with a CancelRequestedAt a client may have set meanwhile.
+	// lease expired and another worker claimed the batch). It returns the batch as stored
+	// (without State), with a CancelRequestedAt a client may have set meanwhile.
 	SaveBatch(ctx context.Context, b Batch, owner string, files ...File) (Batch, error)
 }

@@ -240,8 +240,8 @@ func testBatchSave(t *testing.T, s store.Store) {
 	out := store.File{ID: "file-out", Tenant: "team:a", Purpose: "batch_output", Filename: "batch_s_output.jsonl", Content: []byte("{}\n")}
 	saved, err := s.SaveBatch(ctx(t), b, "w1", out)
 	wantErr(t, "SaveBatch", err, nil)
-	if saved.Status != store.BatchInProgress || string(saved.State) != `{"done":[1]}` || saved.CancelRequestedAt == nil {
-		t.Errorf("SaveBatch = status %q state %s cancel %v; want in_progress, the state, and the client's cancel", saved.Status, saved.State, saved.CancelRequestedAt)
+	if saved.Status != store.BatchInProgress || saved.State != nil || saved.CancelRequestedAt == nil {
+		t.Errorf("SaveBatch = status %q state %s cancel %v; want in_progress, no state, and the client's cancel", saved.Status, saved.State, saved.CancelRequestedAt)
 	}
 	body, err := s.FileContent(ctx(t), "team:a", "file-out")
 	wantErr(t, "FileContent(saved with the batch)", err, nil)
@@ -252,9 +252,13 @@ func testBatchSave(t *testing.T, s store.Store) {
 	b.State = []byte(`{"done":[1,2]}`)
 	_, err = s.SaveBatch(ctx(t), b, "w1", out)
 	wantErr(t, "SaveBatch(duplicate file)", err, store.ErrConflict)
-	got, err := s.GetBatch(ctx(t), "team:a", "batch_s")
-	wantErr(t, "GetBatch", err, nil)
+	later := now.Add(2 * time.Minute) // past the lease of the last successful save
+	got, err := s.ClaimBatch(ctx(t), "w2", later, later.Add(time.Minute))
+	wantErr(t, "ClaimBatch(after the lease ended)", err, nil)
 	if string(got.State) != `{"done":[1]}` {
 		t.Errorf("State after a failed save = %s, want the previous state", got.State)
+	}
+	if g, _ := s.GetBatch(ctx(t), "team:a", "batch_s"); g.State != nil {
+		t.Errorf("GetBatch returned the worker's state %s, want none", g.State)
 	}
 }

@@ -187,12 +187,27 @@ func each(ctx context.Context, q Querier, query string, args []any, fn func(Rows
 	return rows.Err()
 }
 
-const batchColumns = `id, tenant, status, record, state, created_at, cancel_requested_at, lease_owner, lease_until`
+// batchColumns are what the API reads of a batch; withState adds the worker's state, which
+// can be large (every finished line) and is read only by the worker.
+const (
+	batchColumns = `id, tenant, status, record, created_at, cancel_requested_at, lease_owner, lease_until`
+	withState    = batchColumns + `, state`
+)
 
 func scanBatch(r Rows, b *store.Batch) error {
 	var record string
-	if err := r.Scan(&b.ID, &b.Tenant, &b.Status, &record, &b.State, timeDest{&b.CreatedAt},
+	if err := r.Scan(&b.ID, &b.Tenant, &b.Status, &record, timeDest{&b.CreatedAt},
 		nullTimeDest{&b.CancelRequestedAt}, &b.LeaseOwner, timeDest{&b.LeaseUntil}); err != nil {
+		return err
+	}
+	b.Record = []byte(record)
+	return nil
+}
+
+func scanBatchState(r Rows, b *store.Batch) error {
+	var record string
+	if err := r.Scan(&b.ID, &b.Tenant, &b.Status, &record, timeDest{&b.CreatedAt},
+		nullTimeDest{&b.CancelRequestedAt}, &b.LeaseOwner, timeDest{&b.LeaseUntil}, &b.State); err != nil {
 		return err
 	}
 	b.Record = []byte(record)
@@ -333,8 +348,8 @@ func (c *Core) ClaimBatch(ctx context.Context, owner string, t, until time.Time)
 			if n == 0 {
 				return errUnchanged // another worker took it first
 			}
-			return one(ctx, tx, "batch", id, func(r Rows) error { return scanBatch(r, &b) },
-				`SELECT `+batchColumns+` FROM batches WHERE id = ?`, id)
+			return one(ctx, tx, "batch", id, func(r Rows) error { return scanBatchState(r, &b) },
+				`SELECT `+withState+` FROM batches WHERE id = ?`, id)
 		})
 		switch {
 		case err == nil:
