@@ -11,7 +11,7 @@ import (
 const MaxLines = 50_000
 
 // Endpoints are the request URLs a batch line may name, and so a batch's endpoint.
-var Endpoints = map[string]bool{"/v1/chat/completions": true, "/v1/embeddings": true}
+var Endpoints = map[string]bool{"/v1/chat/completions": true, "/v1/embeddings": true, "/v1/responses": true}
 
 // Line is one request of a batch input file.
 type Line struct {
@@ -82,7 +82,7 @@ func parseLine(raw []byte, n int, endpoint string) (Line, error) {
 	case l.Method != "POST":
 		return l, &InputError{n, fmt.Sprintf("method must be POST, not %q", l.Method)}
 	case !Endpoints[l.URL]:
-		return l, &InputError{n, fmt.Sprintf("url %q is not supported; use /v1/chat/completions or /v1/embeddings", l.URL)}
+		return l, &InputError{n, fmt.Sprintf("url %q is not supported; use /v1/chat/completions, /v1/embeddings or /v1/responses", l.URL)}
 	case endpoint != "" && l.URL != endpoint:
 		return l, &InputError{n, fmt.Sprintf("url %q differs from the batch's endpoint %q", l.URL, endpoint)}
 	case len(l.Body) == 0 || l.Body.Kind() != '{':

@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/inbound/responses"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/router"
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 // checkpointEvery is how often a local run saves its finished lines (and renews its lease),
@@ -100,6 +102,11 @@ func (r *run) runLine(ctx context.Context, l *Line) *result {
 	var res router.Result
 	var usage *api.Usage
 	switch l.URL {
+	case "/v1/responses":
+		var resp *responses.Response
+		if resp, res, usage, err = r.respond(ctx, route, l, start); err == nil {
+			out = success(resp)
+		}
 	case "/v1/embeddings":
 		var req api.EmbeddingsRequest
 		if err := decodeBody(l, &req); err != nil {
@@ -135,6 +142,34 @@ func (r *run) runLine(ctx context.Context, l *Line) *result {
 		out.Cost = r.price(t, usage, false)
 	}
 	return out
+}
+
+// respond runs a Responses API line like POST /v1/responses without storing it: translated
+// to a chat request, routed, and the answer translated back to a response object. A batch
+// line cannot continue a stored response (previous_response_id).
+func (r *run) respond(ctx context.Context, route *router.Route, l *Line, start time.Time) (*responses.Response, router.Result, *api.Usage, error) {
+	var in responses.Request
+	if err := jsonx.Unmarshal(l.Body, &in); err != nil {
+		return nil, router.Result{}, nil, api.NewError("invalid_json", "body of line "+strconv.Itoa(l.N)+": "+err.Error(), err)
+	}
+	if in.PreviousResponseID != "" {
+		e := api.Errorf("invalid_request", "previous_response_id is not supported in a batch")
+		e.Param = "previous_response_id"
+		return nil, router.Result{}, nil, e
+	}
+	in.Stream = false
+	req, err := responses.ToChatRequest(&in, in.Input)
+	if err != nil {
+		return nil, router.Result{}, nil, err
+	}
+	chat, res, err := r.table.Chat(ctx, route, req)
+	if err != nil {
+		return nil, res, nil, err
+	}
+	resp := responses.NewResponse(&in, "resp_"+r.b.ID[len(store.PrefixBatch):]+"_"+strconv.Itoa(l.N), start.Unix())
+	resp.Store = false
+	responses.Complete(resp, chat)
+	return resp, res, chat.Usage, nil
 }
 
 // decodeBody decodes a line's body and validates it as the endpoint would.

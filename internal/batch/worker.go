@@ -317,7 +317,8 @@ func (r *run) plan(ctx context.Context) error {
 			continue
 		}
 		g := &group{Mode: modeLocal}
-		if t := route.Pick(); r.w.opts.Native(t) {
+		// Responses API lines always run here: no adapter speaks the Responses API outbound.
+		if t := route.Pick(); l.URL != "/v1/responses" && r.w.opts.Native(t) {
 			switch {
 			case t.Adapter.Type() == "openai" || t.Adapter.Type() == "azure":
 				g = &group{Mode: modeOpenAI, Provider: t.Provider, Model: t.Model, Route: route.Name}

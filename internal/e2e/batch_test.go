@@ -486,3 +486,50 @@ func TestBatchAzureGlobalBatch(t *testing.T) {
 	}
 	checkCosts(t, batchLogs(t, g, b.ID, 2), 75, 300, "native")
 }
+
+// Responses API lines run through Sluice (no adapter speaks the Responses API outbound), even
+// for a provider whose batch API takes chat lines, and come back as response objects.
+func TestBatchOfResponsesRunsLocally(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	var in bytes.Buffer
+	for i, text := range []string{"one", "two"} {
+		fmt.Fprintf(&in, `{"custom_id":"r-%d","method":"POST","url":"/v1/responses","body":{"model":"native-gpt","input":%q}}`+"\n", i, text)
+	}
+	fmt.Fprintf(&in, `{"custom_id":"r-2","method":"POST","url":"/v1/responses","body":{"model":"native-gpt","input":"x","previous_response_id":"resp_1"}}`+"\n")
+	f, err := uploadBatchFile(t, c, in.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Batches.New(context.Background(), openai.BatchNewParams{InputFileID: f.ID,
+		Endpoint: openai.BatchNewParamsEndpointV1Responses, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Completed != 2 || b.RequestCounts.Failed != 1 {
+		t.Fatalf("batch = %s %+v, want 2 of 3 completed; errors: %s", b.Status, b.RequestCounts, readBatchFile(t, c, b.ErrorFileID)["r-0"].Response.Body)
+	}
+	for id, l := range readBatchFile(t, c, b.OutputFileID) {
+		var resp struct {
+			Object string `json:"object"`
+			Status string `json:"status"`
+			Output []struct {
+				Type string `json:"type"`
+			} `json:"output"`
+		}
+		if l.Response == nil || json.Unmarshal(l.Response.Body, &resp) != nil || resp.Object != "response" || resp.Status != "completed" ||
+			len(resp.Output) == 0 || resp.Output[0].Type != "message" {
+			t.Errorf("output line %s = %s, want a completed response object", id, l.Response.Body)
+		}
+	}
+	if errs := readBatchFile(t, c, b.ErrorFileID); errs["r-2"].Response == nil || !strings.Contains(string(errs["r-2"].Response.Body), "previous_response_id") {
+		t.Errorf("error file = %+v, want r-2 refused for previous_response_id", errs)
+	}
+	for _, r := range g.Mock.Server().Requests() {
+		if r.Path == "/v1/batches" {
+			t.Errorf("Responses lines went to the provider's batch API")
+		}
+	}
+	batchLogs(t, g, b.ID, 3)
+}

@@ -37,7 +37,7 @@ func (g *Gateway) createBatch(w http.ResponseWriter, r *http.Request) error {
 	case req.InputFileID == "":
 		return param(api.Errorf("invalid_request", "input_file_id is required"), "input_file_id")
 	case !batch.Endpoints[req.Endpoint]:
-		return param(api.Errorf("invalid_request", "endpoint %q is not supported; use /v1/chat/completions or /v1/embeddings", req.Endpoint), "endpoint")
+		return param(api.Errorf("invalid_request", "endpoint %q is not supported; use /v1/chat/completions, /v1/embeddings or /v1/responses", req.Endpoint), "endpoint")
 	case req.CompletionWindow != batch.Window:
 		return param(api.Errorf("invalid_request", "completion_window must be %q", batch.Window), "completion_window")
 	case len(req.Metadata) > maxBatchMetadata:
