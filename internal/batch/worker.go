@@ -190,7 +190,17 @@ func (w *Worker) drive(ctx context.Context, b store.Batch) error {
 	}
 	r.noteCancel()
 	done := true
-	for _, g := range r.st.Groups {
+	// Provider jobs first: submitting or polling one is quick, while the lines Sluice runs
+	// itself may take a long time, which the provider's jobs should not wait for.
+	groups := make([]*group, 0, len(r.st.Groups))
+	for _, local := range []bool{false, true} {
+		for _, g := range r.st.Groups {
+			if (g.Mode == modeLocal) == local {
+				groups = append(groups, g)
+			}
+		}
+	}
+	for _, g := range groups {
 		if g.Done {
 			continue
 		}
