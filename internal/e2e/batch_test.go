@@ -533,3 +533,39 @@ func TestBatchOfResponsesRunsLocally(t *testing.T) {
 	}
 	batchLogs(t, g, b.ID, 3)
 }
+
+// One batch whose lines go to three targets: each group runs its own way, and the output
+// file and the request log bring them back together.
+func TestBatchMixingTargetsRunsEachGroupItsOwnWay(t *testing.T) {
+	g := start(t, batchConfig, time.Minute)
+	c := g.client()
+	b := submitBatch(t, c, jsonl("/v1/chat/completions",
+		[2]string{"native-gpt", "a"}, [2]string{"claude", "b"}, [2]string{"fast", "c"}, [2]string{"native-gpt", "d"}))
+	b = awaitBatch(t, c, b.ID)
+	if b.Status != openai.BatchStatusCompleted || b.RequestCounts.Completed != 4 {
+		t.Fatalf("batch = %s %+v, want all 4 completed", b.Status, b.RequestCounts)
+	}
+	if out := readBatchFile(t, c, b.OutputFileID); len(out) != 4 {
+		t.Errorf("output file has %d lines, want 4", len(out))
+	}
+	seen := map[string]int{}
+	for _, r := range g.Mock.Server().Requests() {
+		if r.Method == "POST" {
+			seen[r.Path]++
+		}
+	}
+	if seen["/v1/batches"] != 1 || seen["/v1/messages/batches"] != 1 || seen["/v1/chat/completions"] != 1 {
+		t.Errorf("mock saw %v, want one OpenAI batch (2 lines), one message batch and one chat request", seen)
+	}
+	modes := map[string]string{}
+	for _, r := range batchLogs(t, g, b.ID, 4) {
+		meta := r["metadata"].(map[string]any)
+		modes[meta["batch_custom_id"].(string)] = meta["batch_mode"].(string) + "/" + r["provider"].(string)
+	}
+	want := map[string]string{"req-0": "native/oai", "req-1": "native/claude", "req-2": "local/mock", "req-3": "native/oai"}
+	for id, m := range want {
+		if modes[id] != m {
+			t.Errorf("line %s ran as %q, want %q", id, modes[id], m)
+		}
+	}
+}
