@@ -67,7 +67,7 @@ type ErrorCode struct {
 var Codes = []ErrorCode{
 	{"invalid_json", http.StatusBadRequest, "invalid_request_error", false, "The body is not valid JSON or a field has the wrong type."},
 	{"invalid_request", http.StatusBadRequest, "invalid_request_error", false, "A required field is missing or a value is out of range."},
-	{"request_too_large", http.StatusRequestEntityTooLarge, "invalid_request_error", false, "The body exceeds server.max_body_bytes (server.max_upload_bytes for audio uploads)."},
+	{"request_too_large", http.StatusRequestEntityTooLarge, "invalid_request_error", false, "The body exceeds server.max_body_bytes (server.max_upload_bytes for audio uploads, batch.max_file_bytes for files)."},
 	{"missing_api_key", http.StatusUnauthorized, "authentication_error", false, "No API key was sent (Authorization: Bearer, x-api-key, api-key or x-goog-api-key)."},
 	{"invalid_api_key", http.StatusUnauthorized, "authentication_error", false, "The API key is unknown or revoked."},
 	{"key_expired", http.StatusUnauthorized, "authentication_error", false, "The API key has passed its expiry."},
@@ -78,6 +78,9 @@ var Codes = []ErrorCode{
 	{"model_not_found", http.StatusNotFound, "invalid_request_error", false, "The model is neither a configured alias nor provider/model of a configured provider."},
 	{"not_found", http.StatusNotFound, "invalid_request_error", false, "No such endpoint."},
 	{"response_not_found", http.StatusNotFound, "invalid_request_error", false, "The stored response (GET/DELETE /v1/responses/{id}, previous_response_id) does not exist, has expired or belongs to another tenant."},
+	{"file_not_found", http.StatusNotFound, "invalid_request_error", false, "The file (/v1/files/{id}, a batch's input_file_id) does not exist, has expired or belongs to another tenant."},
+	{"batch_not_found", http.StatusNotFound, "invalid_request_error", false, "The batch (/v1/batches/{id}) does not exist or belongs to another tenant."},
+	{"batch_not_cancellable", http.StatusConflict, "invalid_request_error", false, "The batch has already finished (completed, failed, expired or cancelled)."},
 	{"resource_not_found", http.StatusNotFound, "invalid_request_error", false, "The admin resource (team, project, user, key) does not exist."},
 	{"method_not_allowed", http.StatusMethodNotAllowed, "invalid_request_error", false, "The endpoint exists but not for this HTTP method."},
 	{"rate_limited", http.StatusTooManyRequests, "rate_limit_error", false, "A Sluice rate limit (requests, tokens or concurrent requests of the key, user, team or key and model) is used up; retry after retry-after."},

@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/internal/admin"
 	"github.com/sluicehq/sluice/internal/auth"
 	"github.com/sluicehq/sluice/internal/auth/oidc"
+	"github.com/sluicehq/sluice/internal/batch"
 	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
@@ -76,6 +77,7 @@ type App struct {
 	metrics  *telemetry.Metrics
 	sealer   *secret.Sealer // nil without auth.credentials_key
 	budgets  *budget.Ledger
+	batches  *batch.Worker // nil when batch.enabled is off
 
 	closeCache func() // releases the response cache's connections
 
@@ -165,6 +167,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
 		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter),
 		a.responsesOption(cfg),
+		a.batchOption(cfg),
 		gateway.WithBodyLogging(cfg.Logging.Bodies, int(cfg.Logging.MaxBodyBytes)),
 		gateway.WithTracer(telemetry.Instrumentation{Metrics: metrics, Tracing: a.tracing}))
 	adminAPI := admin.New(a.store, a.auth, log).
@@ -248,6 +251,9 @@ func (a *App) Run(ctx context.Context) error {
 	go a.watchStore(bgCtx, a.cfg.Store.SyncInterval)
 	go a.purgeResponses(bgCtx)
 	go a.purgeRequestBodies(bgCtx)
+	batchCtx, stopBatches := context.WithCancel(context.WithoutCancel(ctx))
+	batchesDone := make(chan struct{})
+	go a.runBatches(batchCtx, batchesDone)
 	if a.verifier != nil {
 		go a.verifier.Run(bgCtx)
 	}
@@ -263,6 +269,8 @@ func (a *App) Run(ctx context.Context) error {
 	budgetDone := make(chan struct{})
 	go func() { a.budgets.Run(recCtx, a.cfg.Store.SyncInterval); close(budgetDone) }()
 	err := a.srv.Serve(ctx, a.ln)
+	stopBatches() // the batches in hand save their state before the store closes
+	<-batchesDone
 	stopRecorder()
 	<-recDone
 	<-budgetDone

@@ -32,6 +32,8 @@ type Config struct {
 	Telemetry  Telemetry  `yaml:"telemetry"`
 	// Logging is what the request log keeps of prompts and answers (logging.go).
 	Logging Logging `yaml:"logging"`
+	// Batch is the Batch API: /v1/files, /v1/batches and their worker (batch.go).
+	Batch Batch `yaml:"batch"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -281,6 +283,7 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&r.QuotaWait, 2*time.Second)
 	setDefault(&r.QuotaMaxWaiters, 256)
 	c.responsesDefaults()
+	c.batchDefaults()
 	c.loggingDefaults()
 	setDefault(&c.Guardrails.StreamWindow, DefaultStreamWindow)
 }

@@ -138,6 +138,7 @@ func (c *Config) Validate(src *Source) Problems {
 		ps.Add(src, "routing.cooldown_failures", "must be >= 1")
 	}
 	c.validateResponses(src, &ps)
+	c.validateBatch(src, &ps)
 	c.validateLogging(src, &ps)
 	return ps
 }

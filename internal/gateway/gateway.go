@@ -51,6 +51,8 @@ type Gateway struct {
 	prices  routePrices
 
 	bodyLog bodyLogging // which prompts and answers the request log keeps (bodies.go)
+
+	batches batchAPI // /v1/files and /v1/batches (files.go, batches.go); off without a store
 }
 
 // Authenticator tells who a request acts for; *auth.Authenticator in production.
@@ -95,6 +97,7 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 	mux.Handle("POST /v1/messages/count_tokens", g.handleWith(g.authenticated(g.messagesCountTokens), writeAnthropicError))
 	mux.Handle("POST /v1beta/models/{target...}", g.handleWith(geminiKey(g.authenticated(g.gemini)), writeGeminiError))
 	g.registerResponses(mux)
+	g.registerBatches(mux)
 	mux.Handle("POST /v1/embeddings", g.handle(g.authenticated(g.embeddings)))
 	mux.Handle("POST /v1/images/generations", g.handle(g.authenticated(g.images)))
 	mux.Handle("POST /v1/audio/transcriptions", g.handle(g.authenticated(g.transcription)))

@@ -17,7 +17,9 @@ import (
 // anthropicAPI speaks the Messages API.
 type anthropicAPI struct{ anthropicFormat }
 
-func (anthropicAPI) matches(r *http.Request) bool { return r.URL.Path == "/v1/messages" }
+func (anthropicAPI) matches(r *http.Request) bool {
+	return r.URL.Path == "/v1/messages" || strings.HasPrefix(r.URL.Path, anBatchesPath)
+}
 
 // authorize checks x-api-key, the API's only key header
 // (https://docs.anthropic.com/en/api/overview#authentication).
@@ -40,6 +42,9 @@ func (anthropicAPI) authorize(s *Server, r *http.Request, _ []byte) (failure, bo
 var anVersions = map[string]bool{"2023-06-01": true, "2023-01-01": true}
 
 func (a anthropicAPI) serve(s *Server, w http.ResponseWriter, r *http.Request, body []byte) error {
+	if strings.HasPrefix(r.URL.Path, anBatchesPath) {
+		return a.serveBatches(s, w, r, body)
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return a.writeError(w, failure{Status: http.StatusMethodNotAllowed, Message: "Method Not Allowed"})

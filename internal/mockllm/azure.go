@@ -28,7 +28,9 @@ const azurePathPrefix = "/openai/deployments/"
 const azureV1Prefix = "/openai/v1/"
 
 func (azureAPI) matches(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, azurePathPrefix) || strings.HasPrefix(r.URL.Path, azureV1Prefix)
+	p := r.URL.Path
+	return strings.HasPrefix(p, azurePathPrefix) || strings.HasPrefix(p, azureV1Prefix) ||
+		strings.HasPrefix(p, "/openai/files") || strings.HasPrefix(p, "/openai/batches")
 }
 
 func (azureAPI) authorize(s *Server, r *http.Request, _ []byte) (failure, bool) {
@@ -66,6 +68,15 @@ func (azureAPI) serve(s *Server, w http.ResponseWriter, r *http.Request, body []
 			return f.writeError(w, failure{Status: http.StatusMethodNotAllowed, Message: "Method Not Allowed"})
 		}
 		return s.responses(w, r, body)
+	}
+	if !strings.HasPrefix(r.URL.Path, azurePathPrefix) { // the Files and Batch APIs (openai_batch.go)
+		if !knownAPIVersion(r.URL.Query().Get("api-version")) {
+			return azureFormat{}.writeError(w, failure{Status: http.StatusNotFound, Message: "Resource not found"})
+		}
+		if ok, err := s.batchRoute(w, r, body); ok {
+			return err
+		}
+		return azureFormat{}.writeError(w, failure{Status: http.StatusNotFound, Message: "Resource not found"})
 	}
 	deployment, op, ok := splitAzurePath(r.URL.EscapedPath())
 	opName, known := azureOperations[op]

@@ -164,8 +164,12 @@ func (b *behavior) apply(s setting) error {
 		b.Reply, err = parseReply(s.Value)
 	case "chunk_bytes":
 		b.ChunkBytes, err = parseInt(s.Value, 0, maxReplyBytes)
+	case "batch_polls":
+		// Read by the batch APIs when a batch is created (batches.go); a provider configured
+		// with it sends it on every request, so the other endpoints accept and ignore it.
+		_, err = parseInt(s.Value, 0, maxKnobTokens)
 	default:
-		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, reset_after, eof_after, stall_after, malformed_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes)", s.Key)
+		return fmt.Errorf("unknown knob %q (known: latency, ttft, token_delay, tokens, status, retry_after, hang, cut_after, error_after, reset_after, eof_after, stall_after, malformed_after, tool_call, usage, ratelimit, ratelimit_window, reply, chunk_bytes, batch_polls)", s.Key)
 	}
 	if err != nil {
 		return fmt.Errorf("knob %s: %w", key, err)

@@ -37,6 +37,7 @@ type Server struct {
 	closing  sync.Once
 	rec      recorder
 	quota    quotas
+	batches  batchStore // files and batches of the providers' batch APIs (batches.go)
 
 	received, completed, canceled, inFlight, rateLimited, written atomic.Int64
 }

@@ -15,6 +15,9 @@ import (
 func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) error {
 	f := openaiFormat{}
 	path := r.URL.Path
+	if ok, err := s.batchRoute(w, r, body); ok {
+		return err
+	}
 	var want string // the method the route accepts
 	switch {
 	case path == "/v1/chat/completions":

@@ -28,6 +28,10 @@ type price struct {
 	// providers bill the whole request, output included, at the long-context rate.
 	long      *price
 	longAbove uint64
+	// batchKeep is the share of these prices a batch pays (nano-percent), when the entry sets
+	// its own batch_discount; otherwise the table's discount applies (batch.go).
+	batchKeep int64
+	batchSet  bool
 }
 
 // Entry is one model's prices in a catalog file: USD per million tokens, and USD per image or
@@ -43,6 +47,9 @@ type Entry struct {
 	// longer than Above tokens, for models billed in two bands (Gemini Pro, Claude Sonnet 4
 	// with the 1M context, Claude Haiku 5.5).
 	LongContext *LongContext `yaml:"long_context,omitempty" json:"long_context,omitempty"`
+	// BatchDiscount is percent off every price of this model for batch jobs (the Batch
+	// API), overriding the table's batch_discount.
+	BatchDiscount string `yaml:"batch_discount,omitempty" json:"batch_discount,omitempty"`
 }
 
 // LongContext is the second price band of a model: token prices, as in Entry, for prompts
@@ -63,6 +70,9 @@ type File struct {
 	Providers map[string]map[string]Entry  `yaml:"providers" json:"providers"`
 	Aliases   map[string]map[string]string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
 	Rates     []Rate                       `yaml:"rates,omitempty" json:"rates,omitempty"`
+	// BatchDiscount is percent off the standard prices of a table's models for batch jobs,
+	// by table ("openai": "50"); a model's own batch_discount overrides it.
+	BatchDiscount map[string]string `yaml:"batch_discount,omitempty" json:"batch_discount,omitempty"`
 }
 
 // Catalog is an immutable price table with custom rates compiled in. Build it with Default,
@@ -74,6 +84,8 @@ type Catalog struct {
 	rates   []Rate // as given, so With can recompile
 	exact   map[string]map[string]*compiledRate
 	globs   map[string][]*compiledRate
+	// batchKeep is, by table, the share of the standard price a batch pays (nano-percent).
+	batchKeep map[string]int64
 }
 
 var (
@@ -177,6 +189,17 @@ func (c *Catalog) merge(f *File) (*Catalog, error) {
 		}
 		n.aliases[p] = a
 	}
+	n.batchKeep = make(map[string]int64, len(c.batchKeep)+len(f.BatchDiscount))
+	for t, k := range c.batchKeep {
+		n.batchKeep[t] = k
+	}
+	for _, t := range sortedKeys(f.BatchDiscount) {
+		k, err := parseDiscount(f.BatchDiscount[t])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("batch_discount.%s: %w", t, err))
+		}
+		n.batchKeep[t] = k
+	}
 	n.rates = append(append([]Rate(nil), c.rates...), f.Rates...)
 	errs = append(errs, n.compileRates()...)
 	if len(errs) > 0 {
@@ -205,6 +228,13 @@ func (e Entry) compile(prefix string) (price, []error) {
 	field("cache_write", e.CacheWrite, &p.cacheWrite, false)
 	field("per_image", e.PerImage, &p.perImage, false)
 	field("per_second", e.PerSecond, &p.perSecond, false)
+	if e.BatchDiscount != "" {
+		k, err := parseDiscount(e.BatchDiscount)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%sbatch_discount: %w", prefix, err))
+		}
+		p.batchKeep, p.batchSet = k, true
+	}
 	if lc := e.LongContext; lc != nil {
 		if lc.Above <= 0 {
 			errs = append(errs, fmt.Errorf("%slong_context.above: must be a positive number of prompt tokens", prefix))

@@ -30,6 +30,12 @@ func (c *Catalog) Cost(provider, format, model string, u *api.Usage) (micro int6
 	if !ok || u == nil {
 		return 0, ok
 	}
+	return tokenCost(&p, u), true
+}
+
+// tokenCost is Cost's arithmetic over resolved prices.
+func tokenCost(pp *price, u *api.Usage) int64 {
+	p := *pp
 	prompt := nonNeg(u.PromptTokens)
 	var cached, created uint64
 	if d := u.PromptTokensDetails; d != nil {
@@ -47,7 +53,7 @@ func (c *Catalog) Cost(provider, format, model string, u *api.Usage) (micro int6
 	sum = sum.addMul(cached, uint64(orInput(p.cachedInput, p.input)))
 	sum = sum.addMul(created, uint64(orInput(p.cacheWrite, p.input)))
 	sum = sum.addMul(nonNeg(u.CompletionTokens), uint64(p.output))
-	return sum.divRound(femtoPerMicro), true
+	return sum.divRound(femtoPerMicro)
 }
 
 // ImageCost is the price of n generated images in micro-dollars; ok is false when the model

@@ -101,18 +101,28 @@ func (r Rate) compile(prefix string) (*compiledRate, []error) {
 		}
 	}
 	if r.Discount != "" {
-		if d, err := ParseDecimal(r.Discount, scaleNano); err != nil {
+		if k, err := parseDiscount(r.Discount); err != nil {
 			bad("discount", err)
-		} else if d > full {
-			bad("discount", fmt.Errorf("%q: must be at most 100", r.Discount))
 		} else {
-			cr.keep = full - d
+			cr.keep = k
 		}
 	}
 	if !cr.own && r.CachedInput == "" && r.CacheWrite == "" && r.Discount == "" && len(errs) == 0 {
 		bad("input", errors.New("a rate sets input and output, per_gpu_hour, cached_input, cache_write or discount"))
 	}
 	return cr, errs
+}
+
+// parseDiscount reads a percentage off ("12.5") as the share kept, in nano-percent.
+func parseDiscount(s string) (int64, error) {
+	d, err := ParseDecimal(s, scaleNano)
+	switch {
+	case err != nil:
+		return full, err
+	case d > full:
+		return full, fmt.Errorf("%q: must be at most 100", s)
+	}
+	return full - d, nil
 }
 
 // gpuHourPrice converts USD per GPU-hour at a sustained throughput into femto-dollars per

@@ -176,6 +176,7 @@ type Store interface {
 	// ListBudgetEvents lists events in ID (that is, insertion) order.
 	ListBudgetEvents(ctx context.Context, f BudgetEventFilter, opts ListOptions) (Page[BudgetEvent], error)
 	ResponseStore
+	BatchStore
 	GuardrailPolicyStore
 	RequestBodyStore
 

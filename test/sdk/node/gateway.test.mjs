@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
@@ -153,6 +153,31 @@ describe('openai npm package against sluice serve --demo', { timeout: SUITE_TIME
       }
     }
     assert.notDeepEqual(Array.from(b64.data[0].embedding), Array.from(b64.data[1].embedding));
+  });
+
+  test('batch: upload a JSONL file, run a batch to completion, read its output file', async () => {
+    const lines = ['one', 'two'].map((text, i) => JSON.stringify({
+      custom_id: `req-${i}`, method: 'POST', url: '/v1/chat/completions',
+      body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: text }] },
+    }));
+    const file = await client.files.create({ file: await toFile(Buffer.from(lines.join('\n')), 'input.jsonl'), purpose: 'batch' });
+    assert.equal(file.purpose, 'batch');
+    let batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    assert.equal(batch.status, 'validating');
+    const deadline = Date.now() + 20_000;
+    while (!['completed', 'failed', 'expired', 'cancelled'].includes(batch.status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      batch = await client.batches.retrieve(batch.id);
+    }
+    assert.equal(batch.status, 'completed');
+    assert.deepEqual(batch.request_counts, { total: 2, completed: 2, failed: 0 });
+    const text = await (await client.files.content(batch.output_file_id)).text();
+    const out = text.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(out.map((l) => l.custom_id).sort(), ['req-0', 'req-1']);
+    for (const l of out) {
+      assert.equal(l.response.status_code, 200);
+      assert.equal(l.response.body.object, 'chat.completion');
+    }
   });
 
   test('models.list includes the demo chat model', async () => {
