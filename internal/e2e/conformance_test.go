@@ -287,6 +287,16 @@ func runFaultCase(t *testing.T, g *gateway, client *http.Client, s conformanceSu
 	if tc.Attempts > 0 && resp.Header.Get("X-Sluice-Attempts") != fmt.Sprint(tc.Attempts) {
 		t.Errorf("x-sluice-attempts = %q, want %d", resp.Header.Get("X-Sluice-Attempts"), tc.Attempts)
 	}
+	if fb := resp.Header.Get("X-Sluice-Fallback"); (tc.Attempts > 1) != (fb == "true") {
+		t.Errorf("x-sluice-fallback = %q after %d attempts", fb, tc.Attempts)
+	}
+	wantType := "text/event-stream"
+	if tc.Status != 200 {
+		wantType = "application/json"
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, wantType) {
+		t.Errorf("content-type %q, want %s", ct, wantType)
+	}
 	switch {
 	case tc.Status != 200:
 		raw, err := io.ReadAll(resp.Body)
