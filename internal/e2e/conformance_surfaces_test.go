@@ -25,7 +25,7 @@ type conformanceSurface struct {
 	request                  func(model, prompt string) (path string, body any, header http.Header)
 	// checkStream checks a 200 stream's events: content, then the terminal event, or for a case
 	// with an error code the surface's error ending and no terminal event.
-	checkStream func(t *testing.T, f conformanceFormat, tc faultCase, events []sseEvent)
+	checkStream func(t *testing.T, f conformanceFormat, tc faultCase, events []namedEvent)
 	// checkError checks an error response before the first byte.
 	checkError func(t *testing.T, f conformanceFormat, tc faultCase, body []byte)
 }
@@ -47,7 +47,7 @@ var conformanceSurfaces = []conformanceSurface{
 		name: "messages", endpoint: "`POST /v1/messages`",
 		complete: "`message_delta` (stop reason, usage), `message_stop`",
 		failed: "`event: error` `{\"type\":\"error\",\"error\":{\"type\",\"message\"}}`, no `message_delta` or `message_stop`; " +
-			"the type by status: " + statusTable(anthropicTypes),
+			"the type by status: " + confStatusList(anthropicTypes),
 		before: "`{\"type\":\"error\",\"error\":{\"type\",\"message\"}}`, the type by status as in a failed stream",
 		request: func(model, prompt string) (string, any, http.Header) {
 			return "/v1/messages", map[string]any{"model": model, "stream": true, "max_tokens": slowClientTokens,
@@ -74,7 +74,7 @@ var conformanceSurfaces = []conformanceSurface{
 		name: "gemini", endpoint: "`POST /v1beta/models/{m}:streamGenerateContent?alt=sse`",
 		complete: "an event with `finishReason` and `usageMetadata`",
 		failed: "`data: {\"error\":{\"code\",\"message\",\"status\"}}`, no `finishReason`; the status by code: " +
-			statusTable(googleStatuses),
+			confStatusList(googleStatuses),
 		before: "`{\"error\":{\"code\",\"message\",\"status\"}}`, the status as in a failed stream",
 		request: func(model, prompt string) (string, any, http.Header) {
 			return "/v1beta/models/" + model + ":streamGenerateContent?alt=sse", map[string]any{
@@ -87,20 +87,21 @@ var conformanceSurfaces = []conformanceSurface{
 	},
 }
 
-// anthropicTypes and googleStatuses are the error types the Anthropic and Gemini APIs document
-// for the statuses a stream fault produces (https://docs.anthropic.com/en/api/errors,
-// https://ai.google.dev/gemini-api/docs/troubleshooting).
+// anthropicTypes and googleStatuses name the errors of the statuses a stream fault produces,
+// with the types the Anthropic and Gemini APIs document (https://docs.anthropic.com/en/api/errors,
+// https://ai.google.dev/gemini-api/docs/troubleshooting). Neither documents a 502: a provider
+// failure is Anthropic's api_error (its own 500) and Google's UNAVAILABLE.
 var (
-	anthropicTypes = []statusName{{429, "rate_limit_error"}, {502, "api_error"}, {503, "overloaded_error"}, {504, "timeout_error"}}
-	googleStatuses = []statusName{{429, "RESOURCE_EXHAUSTED"}, {502, "UNAVAILABLE"}, {503, "UNAVAILABLE"}, {504, "DEADLINE_EXCEEDED"}}
+	anthropicTypes = []confStatusName{{429, "rate_limit_error"}, {502, "api_error"}, {503, "overloaded_error"}, {504, "timeout_error"}}
+	googleStatuses = []confStatusName{{429, "RESOURCE_EXHAUSTED"}, {502, "UNAVAILABLE"}, {503, "UNAVAILABLE"}, {504, "DEADLINE_EXCEEDED"}}
 )
 
-type statusName struct {
+type confStatusName struct {
 	status int
 	name   string
 }
 
-func nameOf(table []statusName, status int) string {
+func confErrorName(table []confStatusName, status int) string {
 	for _, s := range table {
 		if s.status == status {
 			return s.name
@@ -109,7 +110,7 @@ func nameOf(table []statusName, status int) string {
 	return "(no documented name for " + http.StatusText(status) + ")"
 }
 
-func statusTable(table []statusName) string {
+func confStatusList(table []confStatusName) string {
 	parts := make([]string, len(table))
 	for i, s := range table {
 		parts[i] = fmt.Sprintf("%d `%s`", s.status, s.name)
@@ -117,15 +118,15 @@ func statusTable(table []statusName) string {
 	return strings.Join(parts, ", ")
 }
 
-// sseEvent is one server-sent event: its name (empty when it has none) and its data.
-type sseEvent struct{ name, data string }
+// namedEvent is one server-sent event: its name (empty when it has none) and its data.
+type namedEvent struct{ name, data string }
 
 // readNamedEvents returns the events of body; with max > 0 it stops after max events.
-func readNamedEvents(t *testing.T, body io.Reader, max int) []sseEvent {
+func readNamedEvents(t *testing.T, body io.Reader, max int) []namedEvent {
 	t.Helper()
 	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64<<10), 8<<20)
-	var out []sseEvent
+	var out []namedEvent
 	var name string
 	for sc.Scan() {
 		line := sc.Text()
@@ -134,7 +135,7 @@ func readNamedEvents(t *testing.T, body io.Reader, max int) []sseEvent {
 			continue
 		}
 		if d, ok := strings.CutPrefix(line, "data: "); ok {
-			out = append(out, sseEvent{name: name, data: d})
+			out = append(out, namedEvent{name: name, data: d})
 			name = ""
 			if max > 0 && len(out) == max {
 				return out
@@ -147,9 +148,9 @@ func readNamedEvents(t *testing.T, body io.Reader, max int) []sseEvent {
 	return out
 }
 
-// errorStatus is the HTTP status the error ending a stream stands for: Sluice's code's, or the
+// confErrorStatus is the HTTP status the error ending a stream stands for: Sluice's code's, or the
 // provider's error's as Sluice maps it.
-func errorStatus(f conformanceFormat, tc faultCase) int {
+func confErrorStatus(f conformanceFormat, tc faultCase) int {
 	switch tc.Code {
 	case "provider":
 		return f.errStatus
@@ -159,8 +160,8 @@ func errorStatus(f conformanceFormat, tc faultCase) int {
 	return http.StatusBadGateway
 }
 
-// checkErrorMessage: the provider's message mid-stream, else any message.
-func checkErrorMessage(t *testing.T, f conformanceFormat, tc faultCase, msg string) {
+// checkConfErrorMessage: the provider's message mid-stream, else any message.
+func checkConfErrorMessage(t *testing.T, f conformanceFormat, tc faultCase, msg string) {
 	t.Helper()
 	if msg == "" {
 		t.Errorf("the error has no message")
@@ -170,7 +171,7 @@ func checkErrorMessage(t *testing.T, f conformanceFormat, tc faultCase, msg stri
 	}
 }
 
-func unmarshal(t *testing.T, what, data string, v any) {
+func confUnmarshal(t *testing.T, what, data string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(data), v); err != nil {
 		t.Fatalf("%s %q is not JSON: %v", what, data, err)
@@ -179,7 +180,7 @@ func unmarshal(t *testing.T, what, data string, v any) {
 
 // checkChatStream: chat.completion.chunk events with some content, then [DONE] for a complete
 // stream, or one error event and no [DONE] for a failed one.
-func checkChatStream(t *testing.T, f conformanceFormat, tc faultCase, events []sseEvent) {
+func checkChatStream(t *testing.T, f conformanceFormat, tc faultCase, events []namedEvent) {
 	t.Helper()
 	if len(events) < 2 {
 		t.Fatalf("events = %q, want chunks and an ending", events)
@@ -217,7 +218,7 @@ func checkChatStream(t *testing.T, f conformanceFormat, tc faultCase, events []s
 // checkMessagesStream: Anthropic's event sequence, each event's data typed as its name, one
 // message_start first; a complete stream ends with message_delta and message_stop, a failed one
 // with an error event and neither.
-func checkMessagesStream(t *testing.T, f conformanceFormat, tc faultCase, events []sseEvent) {
+func checkMessagesStream(t *testing.T, f conformanceFormat, tc faultCase, events []namedEvent) {
 	t.Helper()
 	if len(events) < 2 || events[0].name != "message_start" {
 		t.Fatalf("events = %q, want message_start first and an ending", events)
@@ -235,7 +236,7 @@ func checkMessagesStream(t *testing.T, f conformanceFormat, tc faultCase, events
 			}
 			Error *struct{ Type, Message string }
 		}
-		unmarshal(t, ev.name+" event", ev.data, &e)
+		confUnmarshal(t, ev.name+" event", ev.data, &e)
 		if e.Type != ev.name {
 			t.Fatalf("event %q has data of type %q", ev.name, e.Type)
 		}
@@ -269,10 +270,10 @@ func checkMessagesStream(t *testing.T, f conformanceFormat, tc faultCase, events
 			if e.Error == nil {
 				t.Fatalf("error event %q is not {\"type\":\"error\",\"error\":{type,message}}", ev.data)
 			}
-			if want := nameOf(anthropicTypes, errorStatus(f, tc)); e.Error.Type != want {
+			if want := confErrorName(anthropicTypes, confErrorStatus(f, tc)); e.Error.Type != want {
 				t.Errorf("error event type %q, want %q", e.Error.Type, want)
 			}
-			checkErrorMessage(t, f, tc, e.Error.Message)
+			checkConfErrorMessage(t, f, tc, e.Error.Message)
 		case "ping":
 		default:
 			t.Fatalf("unexpected event %q", ev.name)
@@ -297,20 +298,20 @@ func checkAnthropicErrorResponse(t *testing.T, f conformanceFormat, tc faultCase
 		Type  string
 		Error *struct{ Type, Message string }
 	}
-	unmarshal(t, "error body", string(body), &e)
+	confUnmarshal(t, "error body", string(body), &e)
 	if e.Type != "error" || e.Error == nil {
 		t.Fatalf("error body %s is not {\"type\":\"error\",\"error\":{type,message}}", body)
 	}
-	if want := nameOf(anthropicTypes, tc.Status); e.Error.Type != want {
+	if want := confErrorName(anthropicTypes, tc.Status); e.Error.Type != want {
 		t.Errorf("error type %q, want %q for %d", e.Error.Type, want, tc.Status)
 	}
-	checkErrorMessage(t, f, tc, e.Error.Message)
+	checkConfErrorMessage(t, f, tc, e.Error.Message)
 }
 
 // checkResponsesStream: the Responses API's semantic events, numbered from 0 in order, each
 // event's data typed as its name; response.created and response.in_progress first; a complete
 // stream ends with response.completed, a failed one with an error event and response.failed.
-func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, events []sseEvent) {
+func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, events []namedEvent) {
 	t.Helper()
 	if len(events) < 3 || events[0].name != "response.created" || events[1].name != "response.in_progress" {
 		t.Fatalf("events = %q, want response.created, response.in_progress first and an ending", events)
@@ -331,7 +332,7 @@ func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, event
 			Delta          string
 			Response       *response
 		}
-		unmarshal(t, ev.name+" event", ev.data, &e)
+		confUnmarshal(t, ev.name+" event", ev.data, &e)
 		if e.Type != ev.name || e.SequenceNumber == nil || *e.SequenceNumber != i {
 			t.Fatalf("event %d %q: type %q, sequence_number %v, want %q and %d", i, ev.name, e.Type, e.SequenceNumber, ev.name, i)
 		}
@@ -352,7 +353,7 @@ func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, event
 			if tc.Code == "" || i != len(events)-2 {
 				t.Fatalf("error event %q at %d of %d, want one just before response.failed in a failed stream", ev.data, i, len(events))
 			}
-			unmarshal(t, "error event", ev.data, &errEvent)
+			confUnmarshal(t, "error event", ev.data, &errEvent)
 		case "response.failed":
 			if tc.Code == "" || !last {
 				t.Fatalf("response.failed at event %d of %d", i, len(events))
@@ -390,7 +391,7 @@ func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, event
 	if code == "" {
 		t.Errorf("error event without a code")
 	}
-	checkErrorMessage(t, f, tc, msg)
+	checkConfErrorMessage(t, f, tc, msg)
 }
 
 // checkOpenAIErrorResponse: OpenAI's error body.
@@ -403,8 +404,9 @@ func checkOpenAIErrorResponse(t *testing.T, f conformanceFormat, tc faultCase, b
 	checkErrorBody(t, f, tc, e.Error.Type, e.Error.Code, e.Error.Message)
 }
 
-// googleError is the error object of Google APIs, as a response body or a stream's last event.
-type googleError struct {
+// googleStreamEvent is a Gemini stream event: a GenerateContentResponse, or the error object of
+// Google APIs (also an error response body).
+type googleStreamEvent struct {
 	Error *struct {
 		Code            int
 		Message, Status string
@@ -424,24 +426,24 @@ type googleError struct {
 // checkGeminiStream: GenerateContentResponse events with text parts; a complete stream ends with
 // the one event that has a finishReason and usageMetadata, a failed one with Google's error
 // object and no finishReason anywhere.
-func checkGeminiStream(t *testing.T, f conformanceFormat, tc faultCase, events []sseEvent) {
+func checkGeminiStream(t *testing.T, f conformanceFormat, tc faultCase, events []namedEvent) {
 	t.Helper()
 	if len(events) < 2 {
 		t.Fatalf("events = %q, want content and an ending", events)
 	}
 	text := 0
 	for i, ev := range events {
-		var e googleError
-		unmarshal(t, "event", ev.data, &e)
+		var e googleStreamEvent
+		confUnmarshal(t, "event", ev.data, &e)
 		last := i == len(events)-1
 		if e.Error != nil {
 			if tc.Code == "" || !last {
 				t.Fatalf("error event %q at %d of %d", ev.data, i, len(events))
 			}
-			if want := errorStatus(f, tc); e.Error.Code != want || e.Error.Status != nameOf(googleStatuses, want) {
-				t.Errorf("error event %s: want code %d, status %q", ev.data, want, nameOf(googleStatuses, want))
+			if want := confErrorStatus(f, tc); e.Error.Code != want || e.Error.Status != confErrorName(googleStatuses, want) {
+				t.Errorf("error event %s: want code %d, status %q", ev.data, want, confErrorName(googleStatuses, want))
 			}
-			checkErrorMessage(t, f, tc, e.Error.Message)
+			checkConfErrorMessage(t, f, tc, e.Error.Message)
 			continue
 		}
 		if len(e.Candidates) != 1 || e.Candidates[0].Content.Role != "model" {
@@ -472,13 +474,13 @@ func checkGeminiStream(t *testing.T, f conformanceFormat, tc faultCase, events [
 // checkGoogleErrorResponse: Google's error body, its code the HTTP status.
 func checkGoogleErrorResponse(t *testing.T, f conformanceFormat, tc faultCase, body []byte) {
 	t.Helper()
-	var e googleError
-	unmarshal(t, "error body", string(body), &e)
+	var e googleStreamEvent
+	confUnmarshal(t, "error body", string(body), &e)
 	if e.Error == nil {
 		t.Fatalf("error body %s is not {\"error\":{code,message,status}}", body)
 	}
-	if e.Error.Code != tc.Status || e.Error.Status != nameOf(googleStatuses, tc.Status) {
-		t.Errorf("error %s: want code %d, status %q", body, tc.Status, nameOf(googleStatuses, tc.Status))
+	if e.Error.Code != tc.Status || e.Error.Status != confErrorName(googleStatuses, tc.Status) {
+		t.Errorf("error %s: want code %d, status %q", body, tc.Status, confErrorName(googleStatuses, tc.Status))
 	}
-	checkErrorMessage(t, f, tc, e.Error.Message)
+	checkConfErrorMessage(t, f, tc, e.Error.Message)
 }
