@@ -23,6 +23,7 @@ type conformanceSurface struct {
 	// complete stream, how a stream that fails after its start ends, the error response body.
 	complete, failed, before string
 	request                  func(model, prompt string) (path string, body any, header http.Header)
+	slowTokens               int // the slow-client stream's length when not slowClientTokens
 	// checkStream checks a 200 stream's events: content, then the terminal event, or for a case
 	// with an error code the surface's error ending and no terminal event.
 	checkStream func(t *testing.T, f conformanceFormat, tc faultCase, events []namedEvent)
@@ -37,7 +38,7 @@ var conformanceSurfaces = []conformanceSurface{
 		failed:   "`data: {\"error\":{\"message\",\"type\",\"param\",\"code\"}}` (Sluice's code, or the provider's type and message)",
 		before:   "`{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`",
 		request: func(model, prompt string) (string, any, http.Header) {
-			return "/v1/chat/completions", map[string]any{"model": model, "stream": true, "max_tokens": slowClientTokens,
+			return "/v1/chat/completions", map[string]any{"model": model, "stream": true, "max_tokens": conformanceMaxTokens,
 				"messages": []map[string]string{{"role": "user", "content": prompt}}}, http.Header{"Authorization": {"Bearer " + clientKey}}
 		},
 		checkStream: checkChatStream,
@@ -50,10 +51,11 @@ var conformanceSurfaces = []conformanceSurface{
 			"the type by status: " + confStatusList(anthropicTypes),
 		before: "`{\"type\":\"error\",\"error\":{\"type\",\"message\"}}`, the type by status as in a failed stream",
 		request: func(model, prompt string) (string, any, http.Header) {
-			return "/v1/messages", map[string]any{"model": model, "stream": true, "max_tokens": slowClientTokens,
+			return "/v1/messages", map[string]any{"model": model, "stream": true, "max_tokens": conformanceMaxTokens,
 					"messages": []map[string]string{{"role": "user", "content": prompt}}},
 				http.Header{"X-Api-Key": {clientKey}, "Anthropic-Version": {"2023-06-01"}}
 		},
+		slowTokens:  100_000, // its events are about as short as Anthropic's upstream ones
 		checkStream: checkMessagesStream,
 		checkError:  checkAnthropicErrorResponse,
 	},
@@ -64,7 +66,7 @@ var conformanceSurfaces = []conformanceSurface{
 			"`response.failed` with `status: failed` and `error: {code: server_error, message}`; never `response.completed`",
 		before: "`{\"error\":{\"message\",\"type\",\"param\",\"code\"}}`",
 		request: func(model, prompt string) (string, any, http.Header) {
-			return "/v1/responses", map[string]any{"model": model, "stream": true, "max_output_tokens": slowClientTokens, "input": prompt},
+			return "/v1/responses", map[string]any{"model": model, "stream": true, "max_output_tokens": conformanceMaxTokens, "input": prompt},
 				http.Header{"Authorization": {"Bearer " + clientKey}}
 		},
 		checkStream: checkResponsesStream,
@@ -79,7 +81,7 @@ var conformanceSurfaces = []conformanceSurface{
 		request: func(model, prompt string) (string, any, http.Header) {
 			return "/v1beta/models/" + model + ":streamGenerateContent?alt=sse", map[string]any{
 					"contents":         []map[string]any{{"role": "user", "parts": []map[string]string{{"text": prompt}}}},
-					"generationConfig": map[string]any{"maxOutputTokens": slowClientTokens}},
+					"generationConfig": map[string]any{"maxOutputTokens": conformanceMaxTokens}},
 				http.Header{"X-Goog-Api-Key": {clientKey}}
 		},
 		checkStream: checkGeminiStream,

@@ -126,14 +126,30 @@ var faultCases = []faultCase{
 	{Fault: "client disconnect", When: "mid-stream", Directive: "[[mock tokens=400 token_delay=5ms]]", Client: disconnect,
 		Status: 200, LogStatus: 499, LogCode: "client_closed_request", Usage: usageEstimated,
 		Sees: "— (gone); the upstream request is cancelled at once"},
-	{Fault: "slow client", When: "mid-stream", Directive: "[[mock tokens=" + fmt.Sprint(slowClientTokens) + "]]", Route: "-long", Client: readsSlow,
+	{Fault: "slow client", When: "mid-stream", Route: "-long", Client: readsSlow, // the directive: slowClientDirective
 		Status: 200, LogStatus: 200, Usage: usageProvider, Sees: "the complete stream; Sluice reads upstream only as fast as the client reads"},
 }
 
-// slowClientTokens makes a stream (9–18 MB upstream) longer than the socket buffers between
+// slowClientTokens makes a stream (10–19 MB upstream) longer than the socket buffers between
 // mock, Sluice and client can hold, so that a relay that buffered would let the upstream finish
-// while the client reads nothing.
+// while the client reads nothing. Those buffers hold 7–8 MB of upstream bytes when what Sluice
+// writes is about as long as what it reads; an API whose events are shorter than the upstream's
+// (Anthropic's, from Anthropic's) holds more of the upstream in Sluice's send buffer and needs
+// a longer stream (conformanceSurface.slowTokens).
 const slowClientTokens = 60_000
+
+// conformanceMaxTokens is every request's token limit: at least any stream's length, else
+// the limit would cut the slow client's stream.
+const conformanceMaxTokens = 100_000
+
+// slowClientDirective asks the mock for the slow-client case's long stream.
+func slowClientDirective(s conformanceSurface) string {
+	n := slowClientTokens
+	if s.slowTokens > 0 {
+		n = s.slowTokens
+	}
+	return fmt.Sprintf("[[mock tokens=%d]]", n)
+}
 
 // slowReadBuffer is the test client's socket receive buffer, set small so that the kernel's
 // buffering on the client side does not hide whether Sluice buffers.
@@ -266,7 +282,11 @@ var slowClientFormat = map[string]string{"chat": "openai", "messages": "anthropi
 func runFaultCase(t *testing.T, g *gateway, client *http.Client, s conformanceSurface, f conformanceFormat, tc faultCase) string {
 	mock := g.Mock.Server()
 	before := mock.Stats()
-	path, body, header := s.request(f.name+"-m"+tc.Route, "Tell me a story. "+tc.Directive)
+	directive := tc.Directive
+	if tc.Client == readsSlow {
+		directive = slowClientDirective(s)
+	}
+	path, body, header := s.request(f.name+"-m"+tc.Route, "Tell me a story. "+directive)
 	raw, _ := json.Marshal(body)
 	req, err := http.NewRequest(http.MethodPost, g.URL+path, bytes.NewReader(raw))
 	if err != nil {
@@ -314,6 +334,7 @@ func runFaultCase(t *testing.T, g *gateway, client *http.Client, s conformanceSu
 	case tc.Client == readsSlow:
 		checkBackpressure(t, g, before)
 		s.checkStream(t, f, tc, readNamedEvents(t, resp.Body, 0))
+		t.Logf("the whole stream was %d bytes upstream", mock.Stats().BytesWritten-before.BytesWritten)
 	default:
 		s.checkStream(t, f, tc, readNamedEvents(t, resp.Body, 0))
 	}
