@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -324,8 +325,25 @@ func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, event
 		Usage  *struct {
 			OutputTokens int `json:"output_tokens"`
 		}
+		Output []struct {
+			Type, Status string
+			Content      []struct{ Text string }
+		}
 	}
-	text, created := 0, 0
+	// outputText is the text of a final response's message items, and their statuses.
+	outputText := func(r *response) (text string, statuses []string) {
+		for _, o := range r.Output {
+			if o.Type == "message" {
+				statuses = append(statuses, o.Status)
+				for _, c := range o.Content {
+					text += c.Text
+				}
+			}
+		}
+		return text, statuses
+	}
+	var deltas strings.Builder
+	created := 0
 	var errEvent map[string]json.RawMessage
 	for i, ev := range events {
 		var e struct {
@@ -343,13 +361,17 @@ func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, event
 		case "response.created":
 			created++
 		case "response.output_text.delta":
-			text += len(e.Delta)
+			deltas.WriteString(e.Delta)
 		case "response.completed":
 			if tc.Code != "" || !last {
 				t.Fatalf("response.completed at event %d of %d in a stream that must fail", i, len(events))
 			}
 			if e.Response.Status != "completed" || e.Response.Usage == nil || e.Response.Usage.OutputTokens == 0 {
-				t.Errorf("response.completed %s: want status completed and usage", ev.data)
+				t.Errorf("response.completed: status %q, usage %v; want completed and usage", e.Response.Status, e.Response.Usage)
+			}
+			if got, statuses := outputText(e.Response); got != deltas.String() || !slices.Equal(statuses, []string{"completed"}) {
+				t.Errorf("response.completed has a message item %v with %d bytes of text, want one completed with the %d streamed",
+					statuses, len(got), deltas.Len())
 			}
 		case "error":
 			if tc.Code == "" || i != len(events)-2 {
@@ -363,10 +385,15 @@ func checkResponsesStream(t *testing.T, f conformanceFormat, tc faultCase, event
 			if r := e.Response; r.Status != "failed" || r.Error == nil || r.Error.Code != "server_error" || r.Error.Message == "" {
 				t.Errorf("response.failed %s: want status failed and error {code: server_error, message}", ev.data)
 			}
+			// The failed response shows how far the answer got: the text streamed, incomplete.
+			if got, statuses := outputText(e.Response); got != deltas.String() || !slices.Equal(statuses, []string{"incomplete"}) {
+				t.Errorf("response.failed has a message item %v with %d bytes of text, want one incomplete with the %d streamed",
+					statuses, len(got), deltas.Len())
+			}
 		}
 	}
-	if created != 1 || text == 0 {
-		t.Errorf("%d response.created events and %d bytes of text, want one and some", created, text)
+	if created != 1 || deltas.Len() == 0 {
+		t.Errorf("%d response.created events and %d bytes of text, want one and some", created, deltas.Len())
 	}
 	if tc.Code == "" {
 		if end := events[len(events)-1].name; end != "response.completed" {
