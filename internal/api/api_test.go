@@ -120,7 +120,7 @@ func TestEveryCodeIsDocumented(t *testing.T) {
 }
 
 func TestUpstreamStatus(t *testing.T) {
-	for in, want := range map[int]int{400: 400, 401: 502, 403: 502, 404: 404, 408: 504, 413: 413, 422: 422, 429: 429,
+	for in, want := range map[int]int{400: 400, 401: 502, 403: 502, 404: 404, 408: 504, 413: 413, 422: 422, 424: 502, 429: 429,
 		500: 502, 502: 502, 503: 503, 504: 504, 529: 503} {
 		if got := UpstreamStatus(in); got != want {
 			t.Errorf("UpstreamStatus(%d) = %d, want %d", in, got, want)

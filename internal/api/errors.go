@@ -134,9 +134,12 @@ func AsError(err error) *Error {
 // Client errors pass through, except credential failures: the client's own credentials were
 // fine, the gateway's were not, so that is a 502. Provider outages keep their meaning
 // (503, 504) and other server errors become 502. Anthropic's 529 "overloaded" is a 503.
+// A 424 Failed Dependency (Bedrock's ModelErrorException and ModelStreamErrorException) says the
+// model behind the provider failed, not the request, so it is a 502 too: as a 4xx it would
+// reach Anthropic and Gemini clients as invalid_request_error or FAILED_PRECONDITION.
 func UpstreamStatus(status int) int {
 	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusFailedDependency:
 		return http.StatusBadGateway
 	case status == http.StatusRequestTimeout:
 		return http.StatusGatewayTimeout

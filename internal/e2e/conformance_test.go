@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,29 +22,33 @@ import (
 	"github.com/sluicehq/sluice/internal/store/sqlite"
 )
 
-// The stream fault conformance suite: every upstream wire format × every fault, driven through
-// the real gateway against mockllm's fault knobs. Each case pins what the client receives (the
-// status, and the event sequence: chunks, then [DONE] or one error event), the one request-log
-// record it leaves, and that the upstream request is finished or cancelled. The README's
-// "Stream fault contract" table is generated from faultCases (TestREADMEStreamFaultContract).
+// The stream fault conformance suite: every inbound streaming API × every upstream wire format ×
+// every fault, driven through the real gateway against mockllm's fault knobs. Each case pins
+// what the client receives in the inbound API's own terms (the status, the error body, and the
+// event sequence: content, then the terminal event or that API's error ending), the one
+// request-log record it leaves, and that the upstream request is finished or cancelled. The
+// README's "Stream fault contract" tables are generated from faultCases and
+// conformanceSurfaces (TestREADMEStreamFaultContract).
 
 // conformanceFormat is an upstream wire format and what its provider error event must look like
-// to the client: the provider's own error type and message.
+// to the client: the provider's own error type and message, and the status Sluice gives it
+// (which the Anthropic and Gemini surfaces render as their own error type).
 type conformanceFormat struct {
 	name, yaml, model string
 	errType, errMsg   string
+	errStatus         int
 }
 
 var conformanceFormats = []conformanceFormat{
 	{name: "openai", yaml: "type: openai, base_url: \"%s/v1\", api_key: " + mockKey, model: "gpt-4o-mini",
-		errType: "server_error", errMsg: "The server had an error while processing your request"},
+		errType: "server_error", errMsg: "The server had an error while processing your request", errStatus: 502},
 	{name: "anthropic", yaml: "type: anthropic, base_url: \"%s/v1\", api_key: " + mockKey, model: "claude-sonnet-4-5",
-		errType: "overloaded_error", errMsg: "Overloaded"},
+		errType: "overloaded_error", errMsg: "Overloaded", errStatus: 503},
 	{name: "gemini", yaml: "type: gemini, base_url: \"%s/v1beta\", api_key: " + mockKey, model: "gemini-2.5-flash",
-		errType: "INTERNAL", errMsg: "An internal error has occurred"},
+		errType: "INTERNAL", errMsg: "An internal error has occurred", errStatus: 502},
 	{name: "bedrock", yaml: "type: bedrock, base_url: \"%s\", region: us-east-1, aws_access_key_id: " + mockAWSKeyID +
 		", aws_secret_access_key: \"" + mockAWSSecret + "\"", model: "anthropic.claude-3-5-sonnet-20240620-v1:0",
-		errType: "ModelStreamErrorException", errMsg: "The model stream returned an error"},
+		errType: "ModelStreamErrorException", errMsg: "The model stream returned an error", errStatus: 502},
 }
 
 // clientKind is how the test client reads the stream.
@@ -85,7 +89,7 @@ type faultCase struct {
 
 var faultCases = []faultCase{
 	{Fault: "none", When: "—", Directive: "[[mock tokens=5]]", Status: 200, LogStatus: 200, Usage: usageProvider, Attempts: 1,
-		Sees: "the chunks, then `data: [DONE]`"},
+		Sees: "the content, then the terminal event"},
 	{Fault: "connect refused, a fallback target", When: "before first byte", Route: "-refused-fb", Status: 200, LogStatus: 200,
 		Usage: usageProvider, Attempts: 2, Sees: "the fallback's complete stream; `x-sluice-fallback: true`"},
 	{Fault: "connect refused, every target", When: "before first byte", Route: "-refused", Status: 502, Code: "upstream_unreachable",
@@ -104,93 +108,127 @@ var faultCases = []faultCase{
 		LogStatus: 504, LogCode: "upstream_timeout", Usage: usageNone, Sees: "an error response after `ttft_timeout`"},
 	{Fault: "connection cut (no chunk terminator)", When: "mid-stream", Directive: "[[mock tokens=8 cut_after=3]]", Status: 200,
 		Code: "stream_interrupted", LogStatus: 200, LogCode: "stream_interrupted", Usage: usageEstimated,
-		Sees: "the chunks so far, an error event, no `[DONE]`"},
+		Sees: "the content so far, an error ending, no terminal event"},
 	{Fault: "connection reset (TCP RST)", When: "mid-stream", Directive: "[[mock tokens=8 token_delay=5ms reset_after=3]]",
 		Status: 200, Code: "stream_interrupted", LogStatus: 200, LogCode: "stream_interrupted", Usage: usageEstimated,
-		Sees: "the chunks so far, an error event, no `[DONE]`"},
+		Sees: "the content so far, an error ending, no terminal event"},
 	{Fault: "clean EOF without the terminal event", When: "mid-stream", Directive: "[[mock tokens=8 eof_after=3]]", Status: 200,
 		Code: "stream_interrupted", LogStatus: 200, LogCode: "stream_interrupted", Usage: usageEstimated,
-		Sees: "the chunks so far, an error event, no `[DONE]`"},
+		Sees: "the content so far, an error ending, no terminal event"},
 	{Fault: "malformed chunk", When: "mid-stream", Directive: "[[mock tokens=8 malformed_after=3]]", Status: 200,
 		Code: "stream_interrupted", LogStatus: 200, LogCode: "stream_interrupted", Usage: usageEstimated,
-		Sees: "the chunks so far, an error event, no `[DONE]`"},
+		Sees: "the content so far, an error ending, no terminal event"},
 	{Fault: "provider error event", When: "mid-stream", Directive: "[[mock tokens=8 error_after=3]]", Status: 200,
 		Code: "provider", LogStatus: 200, LogCode: "provider", Usage: usageEstimated,
-		Sees: "the chunks so far, an error event with the provider's type and message, no `[DONE]`"},
+		Sees: "the content so far, an error ending with the provider's message (and type, where the API has a free-form one), no terminal event"},
 	{Fault: "stall (hang mid-stream)", When: "mid-stream", Directive: "[[mock tokens=8 stall_after=3]]", Status: 200,
 		Code: "upstream_timeout", LogStatus: 200, LogCode: "upstream_timeout", Usage: usageEstimated,
-		Sees: "the chunks so far, an error event after `idle_timeout`, no `[DONE]`"},
+		Sees: "the content so far, an error ending after `idle_timeout`, no terminal event"},
 	{Fault: "client disconnect", When: "mid-stream", Directive: "[[mock tokens=400 token_delay=5ms]]", Client: disconnect,
 		Status: 200, LogStatus: 499, LogCode: "client_closed_request", Usage: usageEstimated,
 		Sees: "— (gone); the upstream request is cancelled at once"},
-	{Fault: "slow client", When: "mid-stream", Directive: "[[mock tokens=" + fmt.Sprint(slowClientTokens) + "]]", Route: "-long", Client: readsSlow,
+	{Fault: "slow client", When: "mid-stream", Route: "-long", Client: readsSlow, // the directive: slowClientDirective
 		Status: 200, LogStatus: 200, Usage: usageProvider, Sees: "the complete stream; Sluice reads upstream only as fast as the client reads"},
 }
 
-// slowClientTokens makes a stream (9–18 MB upstream) longer than the socket buffers between
+// slowClientTokens makes a stream (10–19 MB upstream) longer than the socket buffers between
 // mock, Sluice and client can hold, so that a relay that buffered would let the upstream finish
-// while the client reads nothing.
+// while the client reads nothing. Those buffers hold 7–8 MB of upstream bytes when what Sluice
+// writes is about as long as what it reads; an API whose events are shorter than the upstream's
+// (Anthropic's, from Anthropic's) holds more of the upstream in Sluice's send buffer and needs
+// a longer stream (conformanceSurface.slowTokens).
 const slowClientTokens = 60_000
+
+// conformanceMaxTokens is every request's token limit: at least any stream's length, else
+// the limit would cut the slow client's stream.
+const conformanceMaxTokens = 100_000
+
+// slowClientDirective asks the mock for the slow-client case's long stream.
+func slowClientDirective(s conformanceSurface) string {
+	n := slowClientTokens
+	if s.slowTokens > 0 {
+		n = s.slowTokens
+	}
+	return fmt.Sprintf("[[mock tokens=%d]]", n)
+}
 
 // slowReadBuffer is the test client's socket receive buffer, set small so that the kernel's
 // buffering on the client side does not hide whether Sluice buffers.
 const slowReadBuffer = 32 << 10
 
-// conformanceConfig declares, for one format, the provider "up" on the mock, providers whose
-// requests fail before the first byte (by mockllm header knobs, so a fallback's identical
-// request is unaffected), and a healthy OpenAI fallback.
-func conformanceConfig(f conformanceFormat, mockURL, db string) string {
+// conformanceConfig declares, for each format (names prefixed with the format's), the provider
+// "up" on the mock, providers whose requests fail before the first byte (by mockllm header
+// knobs, so a fallback's identical request is unaffected), and a healthy OpenAI fallback.
+func conformanceConfig(formats []conformanceFormat, mockURL, db string) string {
 	var b strings.Builder
 	b.WriteString("routing:\n  retry_backoff: 10ms\n  cooldown_failures: 1000\nstore:\n  path: " + db + "\nproviders:\n")
-	up := fmt.Sprintf(f.yaml, mockURL)
-	fmt.Fprintf(&b, "  up: {%s}\n", up)
-	fmt.Fprintf(&b, "  up-refused: {%s}\n", fmt.Sprintf(f.yaml, "http://127.0.0.1:1"))
-	fmt.Fprintf(&b, "  up-429: {%s, headers: {x-mock-status: \"429\", x-mock-retry-after: \"0\"}}\n", up)
-	fmt.Fprintf(&b, "  up-500: {%s, headers: {x-mock-status: \"500\"}}\n", up)
-	fmt.Fprintf(&b, "  up-hang: {%s, headers: {x-mock-hang: \"true\"}}\n", up)
 	fmt.Fprintf(&b, "  healthy: {type: openai, base_url: \"%s/v1\", api_key: %s}\n", mockURL, mockKey)
+	for _, f := range formats {
+		up := fmt.Sprintf(f.yaml, mockURL)
+		fmt.Fprintf(&b, "  %s-up: {%s}\n", f.name, up)
+		fmt.Fprintf(&b, "  %s-up-refused: {%s}\n", f.name, fmt.Sprintf(f.yaml, "http://127.0.0.1:1"))
+		fmt.Fprintf(&b, "  %s-up-429: {%s, headers: {x-mock-status: \"429\", x-mock-retry-after: \"0\"}}\n", f.name, up)
+		fmt.Fprintf(&b, "  %s-up-500: {%s, headers: {x-mock-status: \"500\"}}\n", f.name, up)
+		fmt.Fprintf(&b, "  %s-up-hang: {%s, headers: {x-mock-hang: \"true\"}}\n", f.name, up)
+	}
 	b.WriteString("models:\n")
 	// Short enough to keep the suite quick, long enough that a busy CI machine running -race
 	// never trips them on a healthy stream.
 	const timeouts = "idle_timeout: 1s, ttft_timeout: 1s"
-	fmt.Fprintf(&b, "  - {name: m, max_attempts: 1, idle_timeout: 1s, targets: [{provider: up, model: %q}]}\n", f.model)
-	// A long stream takes the mock a while to plan: no TTFT limit.
-	fmt.Fprintf(&b, "  - {name: m-long, max_attempts: 1, targets: [{provider: up, model: %q}]}\n", f.model)
-	for _, p := range []string{"refused", "429", "500", "hang"} {
-		limits := "" // only a hang needs the TTFT limit to end
-		if p == "hang" {
-			limits = ", " + timeouts
+	for _, f := range formats {
+		n := f.name
+		fmt.Fprintf(&b, "  - {name: %s-m, max_attempts: 1, idle_timeout: 1s, targets: [{provider: %s-up, model: %q}]}\n", n, n, f.model)
+		// A long stream takes the mock a while to plan: no TTFT limit.
+		fmt.Fprintf(&b, "  - {name: %s-m-long, max_attempts: 1, targets: [{provider: %s-up, model: %q}]}\n", n, n, f.model)
+		for _, p := range []string{"refused", "429", "500", "hang"} {
+			limits := "" // only a hang needs the TTFT limit to end
+			if p == "hang" {
+				limits = ", " + timeouts
+			}
+			fmt.Fprintf(&b, "  - {name: %s-m-%s, max_attempts: 1%s, targets: [{provider: %s-up-%s, model: %q}]}\n", n, p, limits, n, p, f.model)
+			fmt.Fprintf(&b, "  - {name: %s-m-%s-fb, max_attempts: 2%s, targets: [{provider: %s-up-%s, model: %q, priority: 1}, "+
+				"{provider: healthy, model: gpt-4o-mini, priority: 2}]}\n", n, p, limits, n, p, f.model)
 		}
-		fmt.Fprintf(&b, "  - {name: m-%s, max_attempts: 1%s, targets: [{provider: up-%s, model: %q}]}\n", p, limits, p, f.model)
-		fmt.Fprintf(&b, "  - {name: m-%s-fb, max_attempts: 2%s, targets: [{provider: up-%s, model: %q, priority: 1}, "+
-			"{provider: healthy, model: gpt-4o-mini, priority: 2}]}\n", p, limits, p, f.model)
 	}
 	return b.String()
 }
 
-// TestStreamFaultConformance runs every fault case against every wire format.
+// TestStreamFaultConformance runs every fault case against every wire format, on every inbound
+// streaming API. The APIs run concurrently, each with its own gateway and mock; within one, the
+// cases run one at a time, so that the mock's counters belong to the case. The APIs run from
+// goroutines rather than as parallel subtests because -parallel (GOMAXPROCS, 2 in CI) would run
+// them two by two, though they mostly wait for the timeouts the cases provoke.
 func TestStreamFaultConformance(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	t.Run("formats", func(t *testing.T) {
-		for _, f := range conformanceFormats {
-			t.Run(f.name, func(t *testing.T) {
-				t.Parallel()
-				runConformanceFormat(t, f)
-			})
+	t.Run("surfaces", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for _, s := range conformanceSurfaces {
+			wg.Go(func() { t.Run(s.name, func(t *testing.T) { runConformanceSurface(t, s) }) })
 		}
+		wg.Wait()
 	})
 }
 
-// runConformanceFormat runs every case against one format, one case at a time (so the mock's
-// counters belong to that case), then stops the gateway and checks the request log.
-func runConformanceFormat(t *testing.T, f conformanceFormat) {
+// runConformanceSurface runs every case against every format on one inbound API, then stops
+// the gateway and checks the request log: exactly one record per request.
+func runConformanceSurface(t *testing.T, s conformanceSurface) {
 	db := filepath.Join(t.TempDir(), "logs.db")
-	g := start(t, conformanceConfig(f, "{{MOCK}}", db), 10*time.Second)
+	g := start(t, conformanceConfig(conformanceFormats, "{{MOCK}}", db), 10*time.Second)
 	client := &http.Client{Transport: &http.Transport{DialContext: smallReadBufferDial}}
 	defer client.CloseIdleConnections()
-	ids := make([]string, len(faultCases))
-	for i, tc := range faultCases {
-		t.Run(tc.Fault, func(t *testing.T) { ids[i] = runFaultCase(t, g, client, f, tc) })
+	ids := make([][]string, len(conformanceFormats))
+	for i, f := range conformanceFormats {
+		ids[i] = make([]string, len(faultCases))
+		t.Run(f.name, func(t *testing.T) {
+			for j, tc := range faultCases {
+				t.Run(tc.Fault, func(t *testing.T) {
+					if !conformanceRuns(s, f, tc) {
+						t.Skip("the slow-client case runs once per API and once per format (slowClientFormat)")
+					}
+					ids[i][j] = runFaultCase(t, g, client, s, f, tc)
+				})
+			}
+		})
 	}
 	g.stop(t) // flushes the request log
 	_ = g.Mock.Close(context.Background())
@@ -209,34 +247,55 @@ func runConformanceFormat(t *testing.T, f conformanceFormat) {
 	for _, rec := range page.Items {
 		byID[rec.ID] = append(byID[rec.ID], rec)
 	}
-	for i, tc := range faultCases {
-		if ids[i] == "" {
-			continue // the case failed before it had a request id
+	requests := 0
+	for i, f := range conformanceFormats {
+		for j, tc := range faultCases {
+			if conformanceRuns(s, f, tc) {
+				requests++
+			}
+			if ids[i][j] == "" {
+				continue // the case was skipped, or failed before it had a request id
+			}
+			recs := byID[ids[i][j]]
+			if len(recs) != 1 {
+				t.Errorf("%s/%s/%s: %d request-log records for %s, want exactly 1", s.name, f.name, tc.Fault, len(recs), ids[i][j])
+				continue
+			}
+			checkFaultRecord(t, f, tc, recs[0])
 		}
-		recs := byID[ids[i]]
-		if len(recs) != 1 {
-			t.Errorf("%s/%s: %d request-log records for %s, want exactly 1", f.name, tc.Fault, len(recs), ids[i])
-			continue
-		}
-		checkFaultRecord(t, f, tc, recs[0])
 	}
-	if len(page.Items) != len(faultCases) {
-		t.Errorf("%s: %d request-log records for %d requests", f.name, len(page.Items), len(faultCases))
+	if len(page.Items) != requests {
+		t.Errorf("%s: %d request-log records for %d requests", s.name, len(page.Items), requests)
 	}
 }
 
+// conformanceRuns says whether a case runs for a surface and format: all do, except the
+// slow-client case, which streams megabytes and costs tens of seconds under -race, so it runs
+// once per API and once per format, each API paired with one format (slowClientFormat). Whether
+// Sluice reads upstream only as fast as the client reads depends on the format's decoder and
+// on the API's relay, and the pairs cover each of both.
+func conformanceRuns(s conformanceSurface, f conformanceFormat, tc faultCase) bool {
+	return tc.Client != readsSlow || slowClientFormat[s.name] == f.name
+}
+
+var slowClientFormat = map[string]string{"chat": "openai", "messages": "anthropic", "responses": "bedrock", "gemini": "gemini"}
+
 // runFaultCase sends one request and checks what the client sees; it returns the request id.
-func runFaultCase(t *testing.T, g *gateway, client *http.Client, f conformanceFormat, tc faultCase) string {
+func runFaultCase(t *testing.T, g *gateway, client *http.Client, s conformanceSurface, f conformanceFormat, tc faultCase) string {
 	mock := g.Mock.Server()
 	before := mock.Stats()
-	// max_tokens, else Anthropic's translation defaults it to 4096 and cuts the long stream.
-	body, _ := json.Marshal(map[string]any{"model": "m" + tc.Route, "stream": true, "max_tokens": slowClientTokens,
-		"messages": []map[string]string{{"role": "user", "content": "Tell me a story. " + tc.Directive}}})
-	req, err := http.NewRequest(http.MethodPost, g.URL+"/v1/chat/completions", bytes.NewReader(body))
+	directive := tc.Directive
+	if tc.Client == readsSlow {
+		directive = slowClientDirective(s)
+	}
+	path, body, header := s.request(f.name+"-m"+tc.Route, "Tell me a story. "+directive)
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest(http.MethodPost, g.URL+path, bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+clientKey)
+	req.Header = header
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("POST: %v", err)
@@ -250,11 +309,25 @@ func runFaultCase(t *testing.T, g *gateway, client *http.Client, f conformanceFo
 	if tc.Attempts > 0 && resp.Header.Get("X-Sluice-Attempts") != fmt.Sprint(tc.Attempts) {
 		t.Errorf("x-sluice-attempts = %q, want %d", resp.Header.Get("X-Sluice-Attempts"), tc.Attempts)
 	}
+	if fb := resp.Header.Get("X-Sluice-Fallback"); (tc.Attempts > 1) != (fb == "true") {
+		t.Errorf("x-sluice-fallback = %q after %d attempts", fb, tc.Attempts)
+	}
+	wantType := "text/event-stream"
+	if tc.Status != 200 {
+		wantType = "application/json"
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, wantType) {
+		t.Errorf("content-type %q, want %s", ct, wantType)
+	}
 	switch {
 	case tc.Status != 200:
-		checkErrorResponse(t, f, tc, resp)
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("reading the error response: %v", err)
+		}
+		s.checkError(t, f, tc, raw)
 	case tc.Client == disconnect:
-		events := readEvents(t, resp.Body, 3)
+		events := readNamedEvents(t, resp.Body, 3)
 		resp.Body.Close()
 		if len(events) < 3 {
 			t.Fatalf("only %d events before disconnecting", len(events))
@@ -262,9 +335,10 @@ func runFaultCase(t *testing.T, g *gateway, client *http.Client, f conformanceFo
 		waitFor(t, "the upstream request to be cancelled", func() bool { return mock.Stats().Canceled > before.Canceled })
 	case tc.Client == readsSlow:
 		checkBackpressure(t, g, before)
-		checkEventSequence(t, f, tc, readEvents(t, resp.Body, 0))
+		s.checkStream(t, f, tc, readNamedEvents(t, resp.Body, 0))
+		t.Logf("the whole stream was %d bytes upstream", mock.Stats().BytesWritten-before.BytesWritten)
 	default:
-		checkEventSequence(t, f, tc, readEvents(t, resp.Body, 0))
+		s.checkStream(t, f, tc, readNamedEvents(t, resp.Body, 0))
 	}
 	// Whatever happened, the upstream request is over: finished, or cancelled by Sluice.
 	waitFor(t, "no upstream request in flight", func() bool { return mock.Stats().InFlight == 0 })
@@ -286,76 +360,9 @@ func smallReadBufferDial(ctx context.Context, network, addr string) (net.Conn, e
 	return conn, nil
 }
 
-// readEvents returns the data of each event; with max > 0 it stops after max events.
-func readEvents(t *testing.T, body io.Reader, max int) []string {
-	t.Helper()
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var out []string
-	for sc.Scan() {
-		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			out = append(out, d)
-			if max > 0 && len(out) == max {
-				return out
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("reading the stream: %v (Sluice must end a failed stream with an event, not a broken connection)", err)
-	}
-	return out
-}
-
-// checkEventSequence: chat.completion.chunk events with some content, then [DONE] for a
-// complete stream, or one error event and no [DONE] for a failed one.
-func checkEventSequence(t *testing.T, f conformanceFormat, tc faultCase, events []string) {
-	t.Helper()
-	if len(events) < 2 {
-		t.Fatalf("events = %q, want chunks and an ending", events)
-	}
-	last := events[len(events)-1]
-	chunks := events[:len(events)-1]
-	content := 0
-	for _, ev := range chunks {
-		var c struct {
-			Object  string
-			Choices []struct{ Delta struct{ Content string } }
-		}
-		if err := json.Unmarshal([]byte(ev), &c); err != nil || c.Object != "chat.completion.chunk" {
-			t.Fatalf("event %q is not a chat.completion.chunk (before the end: %q)", ev, last)
-		}
-		for _, ch := range c.Choices {
-			content += len(ch.Delta.Content)
-		}
-	}
-	if content == 0 {
-		t.Errorf("no content before the end: %q", events)
-	}
-	if tc.Code == "" {
-		if last != "[DONE]" {
-			t.Fatalf("a complete stream must end with [DONE], ends with %q", last)
-		}
-		return
-	}
-	var e errorEnvelope
-	if err := json.Unmarshal([]byte(last), &e); err != nil || e.Error == nil || e.Error.Message == "" || e.Error.Type == "" {
-		t.Fatalf("last event %q is not an error event {\"error\":{message,type,code}}", last)
-	}
-	checkErrorBody(t, f, tc, e.Error.Type, e.Error.Code, e.Error.Message)
-}
-
 // errorEnvelope is Sluice's error shape, as a response body or as a stream's last event.
 type errorEnvelope struct {
 	Error *struct{ Message, Type, Code string }
-}
-
-func checkErrorResponse(t *testing.T, f conformanceFormat, tc faultCase, resp *http.Response) {
-	t.Helper()
-	var e errorEnvelope
-	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error == nil || e.Error.Message == "" {
-		t.Fatalf("error response is not {\"error\":{...}}: %v", err)
-	}
-	checkErrorBody(t, f, tc, e.Error.Type, e.Error.Code, e.Error.Message)
 }
 
 // checkErrorBody checks Sluice's own code, or for "provider" that the provider's type and
@@ -462,9 +469,9 @@ func faultContractTable() string {
 		if tc.Code != "" && tc.Status == 200 {
 			switch tc.Code {
 			case "provider":
-				status += " + error event"
+				status += " + error ending"
 			default:
-				status += " + `" + tc.Code + "` event"
+				status += " + `" + tc.Code + "` ending"
 			}
 		} else if tc.Code != "" && tc.Code != "provider" {
 			status += " `" + tc.Code + "`"
@@ -475,13 +482,26 @@ func faultContractTable() string {
 	return b.String()
 }
 
-// TestREADMEStreamFaultContract keeps the README's contract table generated from the suite.
+// surfaceContractTable renders the README's table of how each API ends a stream, from
+// conformanceSurfaces.
+func surfaceContractTable() string {
+	var b strings.Builder
+	b.WriteString("| API | a complete stream ends with | a stream that fails after it started ends with | an error before the first byte |\n|---|---|---|---|\n")
+	for _, s := range conformanceSurfaces {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", s.endpoint, s.complete, s.failed, s.before)
+	}
+	return b.String()
+}
+
+// TestREADMEStreamFaultContract keeps the README's contract tables generated from the suite.
 func TestREADMEStreamFaultContract(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := faultContractTable(); !strings.Contains(string(readme), want) {
-		t.Errorf("README.md's stream fault contract is out of date; replace it with:\n\n%s", want)
+	for name, want := range map[string]string{"fault": faultContractTable(), "API": surfaceContractTable()} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md's stream fault contract (%s table) is out of date; replace it with:\n\n%s", name, want)
+		}
 	}
 }

@@ -123,9 +123,10 @@ func (s *StreamEncoder) AppendFailure(dst []byte, e *api.Error) []byte {
 	if code == "" {
 		code = s.resp.Error.Code
 	}
-	var param *string
+	// The API reference gives the error event code, message and param, each always present.
+	param := jsonx.Value("null")
 	if e.Param != "" {
-		param = &e.Param
+		param, _ = jsonx.Marshal(e.Param) // a string always encodes
 	}
 	if dst, err = s.appendEvent(dst, &Event{Type: "error", Code: code, Message: e.Message, Param: param}); err != nil {
 		return dst

@@ -219,8 +219,9 @@ type Event struct {
 	Text           *string        `json:"text,omitzero"`
 	Arguments      *string        `json:"arguments,omitzero"`
 	Logprobs       jsonx.Value    `json:"logprobs,omitzero"`
-	// The error event's members.
-	Code    string  `json:"code,omitzero"`
-	Message string  `json:"message,omitzero"`
-	Param   *string `json:"param,omitzero"`
+	// The error event's members. Param is raw JSON because the error event always carries it,
+	// null when no parameter is at fault, and other events never do.
+	Code    string      `json:"code,omitzero"`
+	Message string      `json:"message,omitzero"`
+	Param   jsonx.Value `json:"param,omitzero"`
 }

@@ -1,28 +1,13 @@
 // End-to-end test: the official `openai` npm package talks to Sluice with nothing changed but its
-// baseURL. It runs a real `sluice serve --demo` process (the in-process mock provider needs no keys
-// and no network) and drives it only through the SDK's public API.
-//
-// The binary comes from $SLUICE_BIN; without it the test builds ./cmd/sluice into a temp folder.
-// Run with `bash test/sdk/node/run.sh` (or `node --test` in this folder after `npm ci`).
+// baseURL (see harness.mjs). Run with `bash test/sdk/node/run.sh` (or `node --test` in this
+// folder after `npm ci`).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import OpenAI, { toFile } from 'openai';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
-
-const SUITE_TIMEOUT_MS = 180_000; // includes a cold `go build`
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 5_000;
+import { SUITE_TIMEOUT_MS, startSluice } from './harness.mjs';
 
 // The demo provider is deterministic: the same messages always produce the same reply.
 const MESSAGES = [
@@ -30,26 +15,17 @@ const MESSAGES = [
   { role: 'user', content: 'Say something about sluices.' },
 ];
 
-let workDir; // temp folder for a built binary, removed in after()
-let proc; // the running sluice process
-const stderrTail = []; // last stderr lines, shown when something fails
+let sluice; // the running sluice process
 let client;
 
 describe('openai npm package against sluice serve --demo', { timeout: SUITE_TIMEOUT_MS }, () => {
   before(async () => {
-    let bin = process.env.SLUICE_BIN;
-    if (!bin) {
-      workDir = await mkdtemp(join(tmpdir(), 'sluice-sdk-node-'));
-      bin = join(workDir, 'sluice');
-      await promisify(execFile)('go', ['build', '-o', bin, './cmd/sluice'], { cwd: repoRoot });
-    }
-    const addr = await startSluice(bin);
-    client = new OpenAI({ baseURL: `http://${addr}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    sluice = await startSluice();
+    client = new OpenAI({ baseURL: `http://${sluice.addr}/v1`, apiKey: 'sk-test', maxRetries: 0 });
   });
 
   after(async () => {
-    await stopSluice();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await sluice?.stop();
   });
 
   test('chat completion: content, finish_reason, usage and sluice headers', async () => {
@@ -241,57 +217,3 @@ describe('openai npm package against sluice serve --demo', { timeout: SUITE_TIME
     assert.equal(finish, null, 'a cut stream must not carry a finish_reason');
   });
 });
-
-// startSluice runs `bin serve --demo` on a free loopback port and resolves to its address once the
-// "sluice listening" line appears on stderr.
-function startSluice(bin) {
-  return new Promise((resolvePromise, reject) => {
-    proc = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let settled = false;
-    const fail = (msg) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(new Error(`${msg}\nsluice stderr:\n${stderrTail.join('\n')}`));
-    };
-    const timer = setTimeout(() => fail(`sluice did not log "sluice listening" within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
-
-    proc.on('error', (err) => fail(`spawn ${bin}: ${err.message}`));
-    proc.on('exit', (code, signal) => fail(`sluice exited early (code ${code}, signal ${signal})`));
-
-    // Keep reading stderr for the whole run so the pipe never fills and blocks the server.
-    createInterface({ input: proc.stderr }).on('line', (line) => {
-      stderrTail.push(line);
-      if (stderrTail.length > 50) stderrTail.shift();
-      if (settled || !line.includes('msg="sluice listening"')) return;
-      const m = /\baddr=(127\.0\.0\.1:\d+)\b/.exec(line);
-      if (!m) return fail(`no addr=127.0.0.1:PORT in: ${line}`);
-      settled = true;
-      clearTimeout(timer);
-      resolvePromise(m[1]);
-    });
-  });
-}
-
-// stopSluice sends SIGTERM and waits for the process to exit, escalating to SIGKILL.
-async function stopSluice() {
-  if (!proc) return;
-  const p = proc;
-  proc = undefined;
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((res) => p.once('exit', () => res('exited')));
-  let timer;
-  const timedOut = new Promise((res) => (timer = setTimeout(res, STOP_TIMEOUT_MS, 'timeout')));
-  p.kill('SIGTERM');
-  const outcome = await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    p.kill('SIGKILL');
-    await exited;
-    assert.fail(`sluice did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
-  }
-  assert.ok(p.exitCode !== null || p.signalCode !== null, 'sluice is still running');
-}
