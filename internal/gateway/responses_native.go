@@ -294,11 +294,7 @@ func (st *nativeRelay) appendFailure(dst []byte, e *api.Error) ([]byte, error) {
 	if code == "" {
 		code = failed.Error.Code
 	}
-	var param *string
-	if e.Param != "" {
-		param = &e.Param
-	}
-	errEv, err := jsonx.Marshal(&responses.Event{Type: "error", SequenceNumber: st.seq, Code: code, Message: e.Message, Param: param})
+	errEv, err := jsonx.Marshal(&responses.Event{Type: "error", SequenceNumber: st.seq, Code: code, Message: e.Message, Param: responses.ErrorParam(e)})
 	if err != nil {
 		return dst, err
 	}

@@ -123,12 +123,7 @@ func (s *StreamEncoder) AppendFailure(dst []byte, e *api.Error) []byte {
 	if code == "" {
 		code = s.resp.Error.Code
 	}
-	// The API reference gives the error event code, message and param, each always present.
-	param := jsonx.Value("null")
-	if e.Param != "" {
-		param, _ = jsonx.Marshal(e.Param) // a string always encodes
-	}
-	if dst, err = s.appendEvent(dst, &Event{Type: "error", Code: code, Message: e.Message, Param: param}); err != nil {
+	if dst, err = s.appendEvent(dst, &Event{Type: "error", Code: code, Message: e.Message, Param: ErrorParam(e)}); err != nil {
 		return dst
 	}
 	dst, _ = s.appendEvent(dst, &Event{Type: "response.failed", Response: s.resp})
@@ -254,4 +249,14 @@ func (s *StreamEncoder) appendEvent(dst []byte, ev *Event) ([]byte, error) {
 		return dst, fmt.Errorf("responses: encode %s event: %w", ev.Type, err)
 	}
 	return append(dst, '\n', '\n'), nil
+}
+
+// ErrorParam is the error event's param: the API reference gives the event code, message and
+// param, each always present, so param is null when no parameter is at fault.
+func ErrorParam(e *api.Error) jsonx.Value {
+	if e.Param == "" {
+		return jsonx.Value("null")
+	}
+	param, _ := jsonx.Marshal(e.Param) // a string always encodes
+	return param
 }
