@@ -56,6 +56,11 @@ func translateRequest(t *provider.Target, req *api.ChatRequest) (*responses.Requ
 	if err := translateExtra(t, req.Extra, out); err != nil {
 		return nil, err
 	}
+	// Claude's thinking object and thinking blocks have no meaning to OpenAI's models and are
+	// dropped, as for every provider without them; the effort is OpenAI's own control.
+	if req.ReasoningEffort != "" {
+		out.Reasoning = &responses.Reasoning{Effort: req.ReasoningEffort}
+	}
 	return out, nil
 }
 
@@ -235,9 +240,6 @@ func translateExtra(t *provider.Target, extra jsonx.Value, out *responses.Reques
 		v := members[name]
 		var err error
 		switch name {
-		case "reasoning_effort":
-			out.Reasoning = &responses.Reasoning{}
-			err = jsonx.Unmarshal(v, &out.Reasoning.Effort)
 		case "metadata":
 			err = jsonx.Unmarshal(v, &out.Metadata)
 		case "service_tier":
