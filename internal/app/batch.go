@@ -9,6 +9,7 @@ import (
 	"github.com/sluicehq/sluice/internal/batch"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/router"
 )
@@ -28,7 +29,8 @@ func (a *App) batchOption(cfg *config.Config) gateway.Option {
 		},
 		a.budgets,
 		batch.Options{PollInterval: cfg.Batch.PollInterval, LocalConcurrency: cfg.Batch.LocalConcurrency,
-			Retention: cfg.Batch.Retention, Native: func(t *provider.Target) bool { return nativeBatch(native, t) }},
+			Retention: cfg.Batch.Retention, Native: func(t *provider.Target) bool { return nativeBatch(native, t) },
+			Guardrails: func() *guardrail.Engine { return a.gw.Snapshot().Guardrails }},
 		a.log)
 	return gateway.WithBatches(a.store, int64(cfg.Batch.MaxFileBytes), cfg.Batch.Retention, a.batches.Wake)
 }

@@ -61,6 +61,9 @@ func (r *run) finish(ctx context.Context) error {
 		if res == nil {
 			res = r.unrun(now)
 		}
+		if err := r.guardOutput(ctx, &lines[i], res); err != nil {
+			return err
+		}
 		line := outputLine{ID: r.lineID(i), CustomID: lines[i].CustomID}
 		if res.Status != 0 {
 			line.Response = &outputResponse{StatusCode: res.Status, RequestID: res.RequestID, Body: res.Body}
@@ -151,7 +154,7 @@ func (r *run) logRecord(i int, l *Line, res *result) store.RequestLog {
 		KeyID: o.KeyID, UserID: o.UserID, TeamID: o.TeamID, ProjectID: o.ProjectID, Model: l.Model,
 		Provider: res.Provider, UpstreamModel: res.UpstreamModel, Route: res.Route, Attempts: res.Attempts,
 		Status: res.Status, ErrorType: res.ErrorType, ErrorCode: res.ErrorCode, CostMicroUSD: res.Cost,
-		LatencyMs: res.LatencyMs, Metadata: make(map[string]string, len(o.Tags)+3)}
+		LatencyMs: res.LatencyMs, Metadata: make(map[string]string, len(o.Tags)+3), Guardrails: r.verdicts(l.N)}
 	for k, v := range o.Tags {
 		rec.Metadata[k] = v
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/inbound/responses"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/provider"
@@ -162,9 +163,21 @@ func (r *run) respond(ctx context.Context, route *router.Route, l *Line, start t
 	if err != nil {
 		return nil, router.Result{}, nil, err
 	}
+	sc := r.scanner(route.Name)
+	if sc != nil {
+		r.guards.put(l.N, sc)
+		if err := sc.Input(ctx, req); err != nil {
+			return nil, router.Result{}, nil, guardrail.APIError(err)
+		}
+	}
 	chat, res, err := r.table.Chat(ctx, route, req)
 	if err != nil {
 		return nil, res, nil, err
+	}
+	if sc != nil {
+		if err := sc.Output(ctx, chat); err != nil {
+			return nil, res, chat.Usage, guardrail.APIError(err) // the provider charged for it
+		}
 	}
 	resp := responses.NewResponse(&in, "resp_"+r.b.ID[len(store.PrefixBatch):]+"_"+strconv.Itoa(l.N), start.Unix())
 	resp.Store = false

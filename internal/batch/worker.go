@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/api"
 	"github.com/sluicehq/sluice/internal/budget"
+	"github.com/sluicehq/sluice/internal/guardrail"
 	"github.com/sluicehq/sluice/internal/jsonx"
 	"github.com/sluicehq/sluice/internal/provider"
 	"github.com/sluicehq/sluice/internal/router"
@@ -46,6 +47,9 @@ type Options struct {
 	Lease time.Duration
 	// Owner names this worker in leases; default host name and a random suffix.
 	Owner string
+	// Guardrails returns the content policies in force (the gateway's current snapshot's);
+	// nil, or a nil engine, means none.
+	Guardrails func() *guardrail.Engine
 }
 
 // Worker drives batches: it claims one whose lease has expired, advances it as far as it can
@@ -161,6 +165,10 @@ type run struct {
 	st    *state
 	lines []Line // loaded on demand
 	table *router.Table
+	// guards are the lines' guardrail scanners and blocked the lines the input checks refused,
+	// by line number; both are filled when the input is loaded.
+	guards  lineGuards
+	blocked map[int]error
 }
 
 // drive advances b as far as it can without waiting, then saves it and lets the lease go
@@ -300,9 +308,14 @@ func (r *run) input(ctx context.Context) ([]Line, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.lines, err = Parse(data, r.obj.Endpoint); err != nil {
+	lines, err := Parse(data, r.obj.Endpoint)
+	if err != nil {
 		return nil, err
 	}
+	if r.blocked, err = r.guardInput(ctx, lines); err != nil {
+		return nil, err
+	}
+	r.lines = lines
 	return r.lines, nil
 }
 
@@ -323,6 +336,10 @@ func (r *run) plan(ctx context.Context) error {
 		l := &lines[i]
 		route, err := r.table.Resolve(l.Model)
 		if err != nil {
+			r.st.Results[i] = failure(err, now)
+			continue
+		}
+		if err := r.blocked[l.N]; err != nil {
 			r.st.Results[i] = failure(err, now)
 			continue
 		}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -31,7 +30,7 @@ func (g *Gateway) inputGuardrails(ctx context.Context, w http.ResponseWriter, r 
 	c.guardWindow = snap.Guardrails.Window()
 	err := c.guard.Input(ctx, req)
 	setGuardrailsHeader(w, c)
-	return guardrailError(err)
+	return guardrail.APIError(err)
 }
 
 // outputGuardrails applies output checks to a complete answer and restores redacted values.
@@ -41,7 +40,7 @@ func (g *Gateway) outputGuardrails(ctx context.Context, w http.ResponseWriter, r
 	}
 	err := c.guard.Output(ctx, resp)
 	setGuardrailsHeader(w, c)
-	return guardrailError(err)
+	return guardrail.APIError(err)
 }
 
 func setGuardrailsHeader(w http.ResponseWriter, c *call) {
@@ -50,19 +49,6 @@ func setGuardrailsHeader(w http.ResponseWriter, c *call) {
 	}
 }
 
-// guardrailError turns a block into the client's error; it names the rule and the kind of
-// data and never echoes the text.
-func guardrailError(err error) error {
-	var b *guardrail.Blocked
-	if errors.As(err, &b) {
-		what := "request"
-		if b.Stage == guardrail.Output {
-			what = "response"
-		}
-		return api.Errorf("content_policy_violation", "the %s was blocked by guardrail rule %q (%s)", what, b.Rule, b.Type)
-	}
-	return err
-}
 
 // guardrailVerdicts is the call's verdict for the request log.
 func (c *call) guardrailVerdicts() []store.GuardrailVerdict {
@@ -230,7 +216,7 @@ func (g *Gateway) contentFilterStop(w http.ResponseWriter, rc *http.ResponseCont
 		buf = append(buf, '\n', '\n')
 		_, _ = w.Write(buf)
 	}
-	gerr := guardrailError(err)
+	gerr := guardrail.APIError(err)
 	c.err = gerr
 	g.log.LogAttrs(r.Context(), slog.LevelInfo, "stream blocked by guardrail", slog.String("rules", c.guard.Verdict.Rules()))
 	e := api.AsError(gerr)
@@ -285,7 +271,7 @@ func (sg *streamGuard) filter(ch *api.ChatChunk) (bool, error) {
 		return true, nil
 	}
 	send, _, err := sg.chunk(ch)
-	return send, guardrailError(err)
+	return send, guardrail.APIError(err)
 }
 
 // appendHeld encodes what is still held when the stream ends; nil-safe.
@@ -295,7 +281,7 @@ func (sg *streamGuard) appendHeld(dst []byte, enc chunkEncoder) ([]byte, error) 
 	}
 	ch, _, err := sg.finish()
 	if err != nil || ch == nil {
-		return dst, guardrailError(err)
+		return dst, guardrail.APIError(err)
 	}
 	return enc.AppendChunk(dst, ch)
 }

@@ -1,8 +1,11 @@
 package guardrail
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/api"
 )
 
 // Fired is one rule that fired on a request, with how often.
@@ -65,4 +68,29 @@ type Blocked struct {
 
 func (b *Blocked) Error() string {
 	return fmt.Sprintf("guardrail: %s blocked by rule %q (%s)", b.Stage, b.Rule, b.Type)
+}
+
+// APIError turns a block into the client's error, content_policy_violation; it names the rule
+// and the kind of data and never echoes the text. Other errors are returned as they are.
+func APIError(err error) error {
+	var b *Blocked
+	if errors.As(err, &b) {
+		what := "request"
+		if b.Stage == Output {
+			what = "response"
+		}
+		return api.Errorf("content_policy_violation", "the %s was blocked by guardrail rule %q (%s)", what, b.Rule, b.Type)
+	}
+	return err
+}
+
+// Redacted reports whether a redact rule fired, that is, whether the scanned request was
+// rewritten.
+func (v *Verdict) Redacted() bool {
+	for i := range v.Fired {
+		if v.Fired[i].Action == Redact.String() {
+			return true
+		}
+	}
+	return false
 }
