@@ -319,5 +319,6 @@ func (g *Gateway) registerResponses(mux *http.ServeMux) {
 	mux.Handle("POST /v1/responses", g.handle(g.authenticated(g.createResponse)))
 	mux.Handle("GET /v1/responses/{id}", g.handle(g.authenticated(g.getResponse)))
 	mux.Handle("DELETE /v1/responses/{id}", g.handle(g.authenticated(g.deleteResponse)))
+	mux.Handle("GET /v1/responses/{id}/input_items", g.handle(g.authenticated(g.listInputItems)))
 	mux.Handle("/v1/responses", g.handle(methodNotAllowed))
 }
