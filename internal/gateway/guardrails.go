@@ -49,7 +49,6 @@ func setGuardrailsHeader(w http.ResponseWriter, c *call) {
 	}
 }
 
-
 // guardrailVerdicts is the call's verdict for the request log.
 func (c *call) guardrailVerdicts() []store.GuardrailVerdict {
 	if c.guard == nil || len(c.guard.Verdict.Fired) == 0 {
