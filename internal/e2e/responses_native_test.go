@@ -488,3 +488,20 @@ func TestResponsesConversationCrossesProviders(t *testing.T) {
 		t.Errorf("second response %s", second.RawJSON())
 	}
 }
+
+// Background mode and the Conversations API would keep the conversation at the provider, which
+// a native target never holds for Sluice: both are refused by name before any provider is asked.
+func TestResponsesNativeRefusesProviderHeldState(t *testing.T) {
+	g := start(t, nativeConfig, time.Minute)
+	before := len(g.Mock.Server().Requests())
+	for _, member := range []string{`"background":true`, `"conversation":"conv_123"`} {
+		status, _, e := rawPost(t, g.URL+"/v1/responses", `{"model":"smart","input":"hi",`+member+`}`)
+		name := member[1:strings.Index(member[1:], `"`)+1]
+		if status != http.StatusBadRequest || e["error"]["param"] != name {
+			t.Errorf("%s: status %d error %v, want 400 naming %s", member, status, e, name)
+		}
+	}
+	if after := len(g.Mock.Server().Requests()); after != before {
+		t.Errorf("the provider received %d requests, want none", after-before)
+	}
+}

@@ -63,6 +63,15 @@ func nativeRequest(in *responses.Request, body jsonx.Value, conv []jsonx.Value) 
 	for _, k := range nativeDropped {
 		delete(members, k)
 	}
+	// Both would keep state at the provider, which the upstream must never hold (see above):
+	// background mode needs a stored response there, and a conversation lives there.
+	for _, k := range []string{"background", "conversation"} {
+		if v, ok := members[k]; ok && string(v) != "null" && string(v) != "false" {
+			e := api.Errorf("invalid_request", "%s is not supported through Sluice, which keeps the conversation state itself; use previous_response_id", k)
+			e.Param = k
+			return nil, e
+		}
+	}
 	extra, err := jsonx.Marshal(members)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: encode native request: %w", err)
