@@ -2,20 +2,12 @@ package anthropic
 
 import (
 	"bytes"
-	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/inbound/inboundtest"
 	"github.com/sluicehq/sluice/internal/jsonx"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected sections of testdata/*.txtar")
 
 // TestGolden runs every testdata/translate/*.txtar case. A case has any of these sections:
 //
@@ -28,69 +20,33 @@ var update = flag.Bool("update", false, "rewrite the expected sections of testda
 //
 // JSON is compared semantically; -update rewrites the expected sections.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/translate/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no cases (%v)", err)
-	}
-	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(f)
+	inboundtest.Run(t, "testdata/translate/*.txtar", func(t *testing.T, c *inboundtest.Case) {
+		if in, ok := c.Sections["anthropic.request.json"]; ok {
+			var req MessagesRequest
+			if err := jsonx.Unmarshal(in, &req); err != nil {
+				t.Fatalf("decode anthropic.request.json: %v", err)
+			}
+			out, err := ToChatRequest(&req)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("ToChatRequest: %v", err)
 			}
-			sec := map[string][]byte{}
-			for _, s := range ar.Files {
-				sec[s.Name] = s.Data
+			c.CheckJSON("openai.request.json", inboundtest.Pretty(t, out))
+		}
+		if in, ok := c.Sections["openai.response.json"]; ok {
+			var resp api.ChatResponse
+			if err := jsonx.Unmarshal(in, &resp); err != nil {
+				t.Fatalf("decode openai.response.json: %v", err)
 			}
-			changed := false
-			check := func(name string, got []byte, asJSON bool) {
-				want, ok := sec[name]
-				if !ok && !*update {
-					t.Fatalf("%s: missing section %s", f, name)
-				}
-				same := ok && (asJSON && jsonSame(t, got, want) || !asJSON && bytes.Equal(got, want))
-				if same {
-					return
-				}
-				if *update {
-					setSection(ar, name, got)
-					changed = true
-					return
-				}
-				t.Errorf("%s: %s\ngot:  %s\nwant: %s", f, name, got, want)
+			out, err := FromChatResponse(&resp)
+			if err != nil {
+				t.Fatalf("FromChatResponse: %v", err)
 			}
-			if in, ok := sec["anthropic.request.json"]; ok {
-				var req MessagesRequest
-				if err := jsonx.Unmarshal(in, &req); err != nil {
-					t.Fatalf("decode anthropic.request.json: %v", err)
-				}
-				out, err := ToChatRequest(&req)
-				if err != nil {
-					t.Fatalf("ToChatRequest: %v", err)
-				}
-				check("openai.request.json", marshal(t, out), true)
-			}
-			if in, ok := sec["openai.response.json"]; ok {
-				var resp api.ChatResponse
-				if err := jsonx.Unmarshal(in, &resp); err != nil {
-					t.Fatalf("decode openai.response.json: %v", err)
-				}
-				out, err := FromChatResponse(&resp)
-				if err != nil {
-					t.Fatalf("FromChatResponse: %v", err)
-				}
-				check("anthropic.response.json", marshal(t, out), true)
-			}
-			if in, ok := sec["openai.stream"]; ok {
-				check("anthropic.stream", encodeStream(t, in), false)
-			}
-			if changed {
-				if err := os.WriteFile(f, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		})
-	}
+			c.CheckJSON("anthropic.response.json", inboundtest.Pretty(t, out))
+		}
+		if in, ok := c.Sections["openai.stream"]; ok {
+			c.CheckBytes("anthropic.stream", encodeStream(t, in))
+		}
+	})
 }
 
 func encodeStream(t *testing.T, lines []byte) []byte {
@@ -112,32 +68,4 @@ func encodeStream(t *testing.T, lines []byte) []byte {
 		t.Fatalf("AppendFinish: %v", err)
 	}
 	return out
-}
-
-func marshal(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := jsonx.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, b, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	return append(pretty.Bytes(), '\n')
-}
-
-func jsonSame(t *testing.T, a, b []byte) bool {
-	t.Helper()
-	return jsonEqual(t, string(a), string(b))
-}
-
-func setSection(ar *txtar.Archive, name string, data []byte) {
-	for i := range ar.Files {
-		if ar.Files[i].Name == name {
-			ar.Files[i].Data = data
-			return
-		}
-	}
-	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
 }

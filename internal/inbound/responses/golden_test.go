@@ -3,19 +3,13 @@ package responses
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/inbound/inboundtest"
 	"github.com/sluicehq/sluice/internal/jsonx"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected sections of golden cases")
 
 // Golden translation cases, one txtar file per case under testdata/. Sections:
 //
@@ -29,24 +23,11 @@ var update = flag.Bool("update", false, "rewrite the expected sections of golden
 //
 // The response id is resp_test and created_at 1700000000 in every case.
 func TestGoldenTranslation(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden cases (%v)", err)
-	}
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) { runGolden(t, file) })
-	}
+	inboundtest.Run(t, "testdata/*.txtar", runGolden)
 }
 
-func runGolden(t *testing.T, file string) {
-	ar, err := txtar.ParseFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sections := map[string][]byte{}
-	for _, f := range ar.Files {
-		sections[f.Name] = f.Data
-	}
+func runGolden(t *testing.T, c *inboundtest.Case) {
+	sections := c.Sections
 	var in Request
 	if err := jsonx.Unmarshal(sections["request.json"], &in); err != nil {
 		t.Fatalf("decode request.json: %v", err)
@@ -66,20 +47,20 @@ func runGolden(t *testing.T, file string) {
 	} else if got, err = jsonx.Marshal(chatReq); err != nil {
 		t.Fatal(err)
 	}
-	changed := check(t, ar, "chat.request.json", got, sameJSON)
+	c.CheckJSON("chat.request.json", inboundtest.Indent(got))
 
 	if body, ok := sections["chat.response.json"]; ok {
-		var c api.ChatResponse
-		if err := jsonx.Unmarshal(body, &c); err != nil {
+		var chat api.ChatResponse
+		if err := jsonx.Unmarshal(body, &chat); err != nil {
 			t.Fatalf("decode chat.response.json: %v", err)
 		}
 		r := NewResponse(&in, "resp_test", 1700000000)
-		Complete(r, &c)
+		Complete(r, &chat)
 		got, err := jsonx.Marshal(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		changed = check(t, ar, "response.json", got, sameJSON) || changed
+		c.CheckJSON("response.json", inboundtest.Indent(got))
 	}
 	if lines, ok := sections["chat.stream"]; ok {
 		enc := NewStreamEncoder(NewResponse(&in, "resp_test", 1700000000))
@@ -93,11 +74,11 @@ func runGolden(t *testing.T, file string) {
 				out = enc.AppendFailure(out, &e)
 				continue
 			}
-			var c api.ChatChunk
-			if err := jsonx.Unmarshal(line, &c); err != nil {
+			var chunk api.ChatChunk
+			if err := jsonx.Unmarshal(line, &chunk); err != nil {
 				t.Fatalf("decode chunk %s: %v", line, err)
 			}
-			if out, err = enc.AppendChunk(out, &c); err != nil {
+			if out, err = enc.AppendChunk(out, &chunk); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -106,57 +87,8 @@ func runGolden(t *testing.T, file string) {
 				t.Fatal(err)
 			}
 		}
-		changed = check(t, ar, "events", normalizeEvents(t, out), bytes.Equal) || changed
+		c.CheckBytes("events", normalizeEvents(t, out))
 	}
-	if changed && *update {
-		if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// check compares a section with got; with -update it rewrites the section and reports true.
-func check(t *testing.T, ar *txtar.Archive, name string, got []byte, same func(a, b []byte) bool) bool {
-	t.Helper()
-	for i := range ar.Files {
-		f := &ar.Files[i]
-		if f.Name != name {
-			continue
-		}
-		if same(f.Data, got) {
-			return false
-		}
-		if *update {
-			f.Data = pretty(got)
-			return true
-		}
-		t.Errorf("%s:\n got %s\nwant %s", name, got, f.Data)
-		return false
-	}
-	if *update {
-		ar.Files = append(ar.Files, txtar.File{Name: name, Data: pretty(got)})
-		return true
-	}
-	t.Errorf("section %s missing; got %s", name, got)
-	return false
-}
-
-func pretty(b []byte) []byte {
-	var buf bytes.Buffer
-	if json.Indent(&buf, b, "", "  ") != nil {
-		return b
-	}
-	return append(buf.Bytes(), '\n')
-}
-
-func sameJSON(a, b []byte) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	ax, _ := json.Marshal(x)
-	by, _ := json.Marshal(y)
-	return bytes.Equal(ax, by)
 }
 
 // normalizeEvents rewrites each event's data with sorted keys, so a golden file does not
