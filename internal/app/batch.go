@@ -36,8 +36,9 @@ func (a *App) batchOption(cfg *config.Config) gateway.Option {
 }
 
 // nativeBatch says whether a target's lines go to its provider's own batch API: as
-// batch.native says for its provider, else for Anthropic and for OpenAI itself. Other
-// OpenAI-compatible servers rarely offer /v1/batches, so Sluice runs their lines.
+// batch.native says for its provider, else for Anthropic, OpenAI itself and the Gemini API
+// (generativelanguage.googleapis.com). Other OpenAI-compatible servers rarely offer
+// /v1/batches, and other Gemini-format hosts may lack Batch Mode, so Sluice runs their lines.
 func nativeBatch(native map[string]bool, t *provider.Target) bool {
 	if v, ok := native[t.Provider]; ok {
 		return v
@@ -46,10 +47,19 @@ func nativeBatch(native map[string]bool, t *provider.Target) bool {
 	case "anthropic":
 		return true
 	case "openai":
-		u, err := url.Parse(t.BaseURL)
-		return err == nil && u.Hostname() == "api.openai.com"
+		return host(t.BaseURL) == "api.openai.com"
+	case "gemini":
+		return host(t.BaseURL) == "generativelanguage.googleapis.com"
 	}
 	return false
+}
+
+func host(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // filePurgeInterval is how often expired files are deleted; reads already skip them.

@@ -21,6 +21,7 @@ const (
 	modeLocal     = "local"     // Sluice sends each line through the router, at the standard price
 	modeOpenAI    = "openai"    // OpenAI's Files and Batch APIs, at the batch price
 	modeAnthropic = "anthropic" // Anthropic's Message Batches API, at the batch price
+	modeGemini    = "gemini"    // the Gemini API's Batch Mode (inlined requests), at the batch price
 )
 
 // group is the lines that go to one upstream batch job (or, for modeLocal, all lines Sluice

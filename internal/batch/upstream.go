@@ -25,6 +25,7 @@ const maxUpstreamFile = 512 << 20
 // as the router would send it: the body, and the headers (credentials, version, extras) that
 // the provider's batch endpoints take too.
 type upstreamBody struct {
+	url    string // where the adapter would send it alone
 	body   []byte
 	header http.Header
 }
@@ -68,7 +69,7 @@ func translate(ctx context.Context, t *provider.Target, l *Line) (upstreamBody, 
 	for _, k := range []string{"Content-Type", "Content-Length", "Accept"} {
 		h.Del(k)
 	}
-	return upstreamBody{body: body, header: h}, nil
+	return upstreamBody{url: req.URL.String(), body: body, header: h}, nil
 }
 
 // authHeader is the header a target's requests carry, from a minimal translated request.

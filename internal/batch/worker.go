@@ -262,6 +262,8 @@ func (r *run) advance(ctx context.Context, g *group) error {
 		return r.stepOpenAI(ctx, g)
 	case modeAnthropic:
 		return r.stepAnthropic(ctx, g)
+	case modeGemini:
+		return r.stepGemini(ctx, g)
 	}
 	return fmt.Errorf("batch %s: unknown group mode %q", r.b.ID, g.Mode)
 }
@@ -351,6 +353,8 @@ func (r *run) plan(ctx context.Context) error {
 				g = &group{Mode: modeOpenAI, Provider: t.Provider, Model: t.Model, Route: route.Name}
 			case t.Adapter.Type() == "anthropic" && l.URL == "/v1/chat/completions":
 				g = &group{Mode: modeAnthropic, Provider: t.Provider, Model: t.Model, Route: route.Name}
+			case t.Adapter.Type() == "gemini" && l.URL == "/v1/chat/completions":
+				g = &group{Mode: modeGemini, Provider: t.Provider, Model: t.Model, Route: route.Name}
 			}
 		}
 		key := g.Mode + "\x00" + g.Provider + "\x00" + g.Model + "\x00" + g.Route

@@ -32,9 +32,10 @@ type Batch struct {
 	// Retention is how long files (inputs and outputs) are kept. Default 720h.
 	Retention time.Duration `yaml:"retention"`
 	// Native says, per provider name, whether to use the provider's own batch API. By
-	// default Anthropic-format providers and OpenAI itself (api.openai.com) do; other
-	// OpenAI-compatible servers, Azure (which needs Global-Batch deployments, so is opt-in),
-	// Gemini and Bedrock run lines through Sluice.
+	// default Anthropic-format providers, OpenAI itself (api.openai.com) and the Gemini API
+	// (generativelanguage.googleapis.com) do; other OpenAI-compatible and Gemini-format
+	// servers, Azure (which needs Global-Batch deployments, so is opt-in) and Bedrock (whose
+	// batch inference reads and writes S3 buckets) run lines through Sluice.
 	Native map[string]bool `yaml:"native"`
 }
 

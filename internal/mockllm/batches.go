@@ -9,12 +9,13 @@ import (
 	"time"
 )
 
-// The providers' batch APIs: OpenAI's Files and Batch APIs (openai_batch.go) and Anthropic's
-// Message Batches (anthropic_batch.go). Each request of a batch is answered when the batch is
-// created, by the same handler that serves it alone — knobs and directives included, so a
-// line with [[mock status=400]] is an errored request — and the results are released after
-// the batch has been retrieved a number of times: the x-mock-batch-polls header on the
-// create request (default 2), standing in for the time a real batch takes.
+// The providers' batch APIs: OpenAI's Files and Batch APIs (openai_batch.go), Anthropic's
+// Message Batches (anthropic_batch.go) and Gemini's Batch Mode (gemini_batch.go). Each request
+// of a batch is answered when the batch is created, by the same handler that serves it alone —
+// knobs and directives included, so a line with [[mock status=400]] is an errored request —
+// and the results are released after the batch has been retrieved a number of times: the
+// x-mock-batch-polls header on the create request (default 2), standing in for the time a
+// real batch takes.
 
 // batchPollsHeader sets how many retrievals a batch stays in progress.
 const batchPollsHeader = "X-Mock-Batch-Polls"
@@ -27,6 +28,7 @@ type batchStore struct {
 	files map[string]*mockFile
 	oa    map[string]*oaMockBatch
 	an    map[string]*anMockBatch
+	gm    map[string]*gmMockBatch // by name, "batches/{id}"
 }
 
 type mockFile struct {

@@ -11,10 +11,11 @@ import (
 
 // geminiAPI is the Gemini API (generativelanguage.googleapis.com): models/{model}:generateContent,
 // :streamGenerateContent (server-sent events with alt=sse, else one JSON array),
-// :batchEmbedContents, :embedContent, and the model list, under /v1beta (and /v1). Reference:
+// :batchEmbedContents, :embedContent, the model list, and Batch Mode (:batchGenerateContent,
+// batches/{id}, batches/{id}:cancel) under /v1beta (and /v1). Reference:
 // https://ai.google.dev/api. Its files: gemini.go (routes, auth, models), gemini_request.go
 // (the request as the API validates it), gemini_chat.go (answers), gemini_stream.go,
-// gemini_embeddings.go, gemini_errors.go.
+// gemini_embeddings.go, gemini_errors.go, gemini_batch.go.
 type geminiAPI struct{ geminiFormat }
 
 // matches takes /v1beta/..., and the POST model methods of Gemini's v1, which shares its /v1/
@@ -62,7 +63,13 @@ func (g geminiAPI) serve(s *Server, w http.ResponseWriter, r *http.Request, body
 			return s.gmBatchEmbed(w, r, body, model)
 		case "embedContent":
 			return s.gmEmbed(w, r, body, model)
+		case "batchGenerateContent":
+			return s.gmBatchGenerate(w, r, body, model)
 		}
+	case !hasMethod && strings.HasPrefix(resource, "batches/") && r.Method == http.MethodGet:
+		return s.gmGetBatch(w, resource)
+	case method == "cancel" && strings.HasPrefix(resource, "batches/") && r.Method == http.MethodPost:
+		return s.gmCancelBatch(w, resource)
 	case !hasMethod && resource == "models" && r.Method == http.MethodGet:
 		return s.gmListModels(w, r)
 	case !hasMethod && isModel && model != "" && r.Method == http.MethodGet:
