@@ -307,6 +307,9 @@ func (a *API) updateStoredBudget(r *http.Request, p *auth.Principal) (int, any, 
 	if err := a.checkStoredBudget(r.Context(), b.ID, &b); err != nil {
 		return 0, nil, err
 	}
+	if err := keepsWhatItCounts(&old, &b); err != nil {
+		return 0, nil, err
+	}
 	if err := a.mayManageBudget(r.Context(), p, &b); err != nil {
 		return 0, nil, err
 	}
@@ -344,6 +347,19 @@ func (a *API) deleteStoredBudget(r *http.Request, p *auth.Principal) (int, any, 
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, a.storedBudgetsChanged(r.Context())
+}
+
+// keepsWhatItCounts refuses a change of scope or unit: the spend stored for the budget's
+// current period was counted for that scope in that unit, and would be carried into the
+// changed budget. A period or time zone change is allowed: it starts a new window.
+func keepsWhatItCounts(old, b *config.Budget) error {
+	if old.Scope != b.Scope || old.ScopeID != b.ScopeID {
+		return api.Errorf("invalid_request", "budget: scope: cannot change (%s %s): the spend so far was counted for it; create a budget for the new scope instead", old.Scope, old.ScopeID)
+	}
+	if (old.LimitTokens > 0) != (b.LimitTokens > 0) {
+		return api.Errorf("invalid_request", "budget: the unit cannot change between limit_usd and limit_tokens: the spend so far was counted in the old one; create a new budget instead")
+	}
+	return nil
 }
 
 func storedBudgetConfig(s store.StoredBudget) config.Budget {

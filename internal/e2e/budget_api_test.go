@@ -156,6 +156,8 @@ budgets:
 		{"id taken", clientKey, "POST", "/admin/v1/budgets", team("other-team", nil), 409, ""},
 		{"file budget is not editable", clientKey, "PATCH", "/admin/v1/budgets/org-cap", map[string]any{"limit_tokens": 5}, 404, "configuration file"},
 		{"id cannot change", clientKey, "PATCH", "/admin/v1/budgets/other-team", map[string]any{"id": "y"}, 400, "id: cannot change"},
+		{"scope cannot change", clientKey, "PATCH", "/admin/v1/budgets/other-team", map[string]any{"scope_id": "ml"}, 400, "scope: cannot change"},
+		{"unit cannot change", clientKey, "PATCH", "/admin/v1/budgets/other-team", map[string]any{"limit_usd": 0, "limit_tokens": 10}, 400, "unit cannot change"},
 		{"stale If-Match", clientKey, "PATCH", "/admin/v1/budgets/other-team", map[string]any{"limit_usd": 6}, 409, ""},
 		{"member cannot create", devKey, "POST", "/admin/v1/budgets", team("dev", nil), 403, "admin or team_admin"},
 		{"team admin: not another team", leadKey, "POST", "/admin/v1/budgets", team("lead-other", map[string]any{"scope_id": "other"}), 403, "not a team of yours"},
