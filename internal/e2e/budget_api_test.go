@@ -197,6 +197,26 @@ budgets:
 		t.Errorf("budget sources = %v, want org-cap from the file, the others from the api", sources)
 	}
 	mustAdmin(t, g, leadKey, "DELETE", "/admin/v1/budgets/lead-ml", nil, http.StatusNoContent)
+
+	resp, err := http.Get(g.URL + "/admin/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Paths["/admin/v1/budgets"]["post"] == nil || doc.Paths["/admin/v1/budgets/{id}"]["patch"] == nil ||
+		doc.Paths["/admin/v1/budgets/{id}"]["delete"] == nil || doc.Components.Schemas["BudgetInput"] == nil ||
+		doc.Components.Schemas["StoredBudget"] == nil {
+		t.Fatalf("the OpenAPI document lacks the budget endpoints: %v", doc.Paths["/admin/v1/budgets/{id}"])
+	}
 }
 
 // adminCallIfMatch is adminCall, sending If-Match: 1 on a budget already at a later version
