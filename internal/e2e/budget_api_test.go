@@ -293,3 +293,21 @@ func adminRawHeader(t *testing.T, g *gateway, method, path string, body any, hea
 	}
 	return resp.StatusCode, out
 }
+
+// Changing a budget's period starts a new window: a spent total budget turned daily admits
+// requests again, counting from zero.
+func TestBudgetAPIPeriodChangeStartsANewWindow(t *testing.T) {
+	g := start(t, defaultConfig, 10*time.Second)
+	mustAdmin(t, g, clientKey, "POST", "/admin/v1/budgets", map[string]any{"id": "org-total", "limit_tokens": 100, "period": "total"}, http.StatusCreated)
+	used, _ := spendUntilRefused(t, g, clientKey)
+	if used == 0 || budgetSpent(t, g, "org-total") != used {
+		t.Fatalf("spent %d of the total budget, status says %d", used, budgetSpent(t, g, "org-total"))
+	}
+	mustAdmin(t, g, clientKey, "PATCH", "/admin/v1/budgets/org-total", map[string]any{"period": "daily"}, http.StatusOK)
+	if spent := budgetSpent(t, g, "org-total"); spent != 0 {
+		t.Fatalf("after the period change spent = %d, want a new window at 0", spent)
+	}
+	if status, _, body := budgetChat(t, g, clientKey, 16); status != http.StatusOK {
+		t.Fatalf("after the period change chat = %d %v, want 200", status, body)
+	}
+}
