@@ -32,6 +32,8 @@ type API struct {
 	guardrails func() *guardrail.Engine
 	// guardrailPolicies manages stored policies (guardrail_policies.go); nil: read-only.
 	guardrailPolicies *GuardrailPolicies
+	// storedBudgets manages budgets stored through the API (budget_defs.go); nil: read-only.
+	storedBudgets *StoredBudgets
 }
 
 // New returns the admin API over st, authenticating with a.

@@ -29,17 +29,35 @@ func mayReadBudget(p *auth.Principal, st *budget.Status) bool {
 	return p.IsAdmin() || (st.Scope == "team" && (p.InTeam(st.ScopeID) || p.TeamName == st.ScopeID))
 }
 
+// budgetListItem is a budget's status and where it is defined: the config file or this API.
+type budgetListItem struct {
+	budget.Status `json:",inline"`
+	Source        string `json:"source"`
+}
+
 func (a *API) listBudgets(r *http.Request, p *auth.Principal) (int, any, error) {
-	out := page[budget.Status]{Object: "list", Data: []budget.Status{}}
+	out := page[budgetListItem]{Object: "list", Data: []budgetListItem{}}
 	if a.spend == nil {
 		return http.StatusOK, out, nil
 	}
+	stored, err := a.store.ListStoredBudgets(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	fromAPI := make(map[string]bool, len(stored))
+	for _, s := range stored {
+		fromAPI[s.ID] = true
+	}
 	for _, b := range a.spend.Budgets() {
 		if st, ok := a.spend.Status(b.ID); ok && mayReadBudget(p, &st) {
-			out.Data = append(out.Data, st)
+			src := "file"
+			if fromAPI[b.ID] {
+				src = "api"
+			}
+			out.Data = append(out.Data, budgetListItem{Status: st, Source: src})
 		}
 	}
-	slices.SortFunc(out.Data, func(x, y budget.Status) int { return strings.Compare(x.BudgetID, y.BudgetID) })
+	slices.SortFunc(out.Data, func(x, y budgetListItem) int { return strings.Compare(x.BudgetID, y.BudgetID) })
 	return http.StatusOK, out, nil
 }
 
@@ -98,7 +116,8 @@ func init() {
 		"period": str(), "timezone": str(), "thresholds": map[string]any{"type": "array", "items": integer()},
 		"on_exceed": str(), "reroute_to": str(), "limit": integer(), "spent": integer(), "reserved": integer(),
 		"remaining": integer(), "utilization": num, "period_start": timeT(), "period_end": timeT(), "resets_at": timeT(),
-		"exhausts_at": timeT()})
+		"exhausts_at": timeT(), "source": map[string]any{"type": "string", "enum": []string{"file", "api"},
+			"description": "where the budget is defined: the config file or the admin API"}})
 	schemas["BudgetEvent"] = object([]string{"id", "budget_id", "threshold", "at"}, map[string]any{
 		"id": str(), "object": str(), "budget_id": str(), "period_start": timeT(), "threshold": integer(), "at": timeT(),
 		"spent": integer(), "limit": integer(), "unit": str(), "message": str()})

@@ -42,7 +42,7 @@ func (a *API) routes() []route {
 		{"DELETE", "/admin/v1/credentials/{id}", "Delete a provider credential (admin)", "", "", false, a.deleteCredential},
 		{"GET", "/admin/v1/logs", "List request logs (filters: since, until, key_id, user_id, team_id, model, provider, status, error_type, metadata.<tag>)", "", "RequestLog", true, a.listLogs},
 		{"GET", "/admin/v1/logs/{id}", "Get one request log with its kept prompt and answer bodies (admin; team_admin of its team)", "", "RequestLogDetail", false, a.getLog},
-		{"GET", "/admin/v1/budgets", "List budgets with their current spend and forecast (admin; others: their teams')", "", "BudgetStatus", true, a.listBudgets},
+		{"GET", "/admin/v1/budgets", "List budgets, from the config file and this API (source: file|api), with their current spend and forecast (admin; others: their teams')", "", "BudgetStatus", true, a.listBudgets},
 		{"GET", "/admin/v1/budgets/{id}/status", "A budget's spend, reservations, period, reset and forecast", "", "BudgetStatus", false, a.budgetStatus},
 		{"GET", "/admin/v1/budgets/events", "List budget alerts (filter: budget_id; admin)", "", "BudgetEvent", true, a.listBudgetEvents},
 		{"GET", "/admin/v1/guardrails", "List the guardrail policies in force (admin)", "", "GuardrailPolicyList", false, a.listGuardrails},
@@ -50,5 +50,5 @@ func (a *API) routes() []route {
 		{"GET", "/admin/v1/analytics/usage", "Usage, cost and error rate of request logs: group_by=model,provider,key,user,team,project,route,status,error_type,metadata.<tag>; bucket=hour|day|month; order_by=requests|cost|tokens|errors; top=N; the /admin/v1/logs filters (from/to alias since/until)", "", "UsageList", false, a.analyticsUsage},
 		{"GET", "/admin/v1/analytics/latency", "Latency and time-to-first-token percentiles (p50, p90, p99) per model; the /admin/v1/logs filters", "", "LatencyList", false, a.analyticsLatency},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
-	}, a.guardrailPolicyRoutes()...)
+	}, append(a.guardrailPolicyRoutes(), a.budgetDefRoutes()...)...)
 }

@@ -84,6 +84,9 @@ type App struct {
 	configPath     string     // the file to reload; empty when configured from the environment
 	listenOverride string     // --listen, which a reload must not report as a change
 	reloadMu       sync.Mutex // one reload at a time (SIGHUP and the file watcher may race)
+	// builtStamp is the stored configuration's stamp (routesStamp) read before New compiled
+	// it, so watchStore also catches a change made between New and its own start.
+	builtStamp string
 }
 
 // New loads configuration and builds the gateway.
@@ -125,6 +128,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.recorder = usage.NewRecorder(a.store, usage.Options{QueueSize: 16384}, log)
 	metrics := telemetry.New(a.recorder)
 	a.metrics = metrics
+	a.builtStamp = a.routesStamp(ctx)
 	table, err := a.compile(ctx, cfg, src, nil)
 	if err != nil {
 		a.closeMock()
@@ -174,6 +178,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		WithCredentials(admin.Credentials{Sealer: a.sealer, OnChange: a.storeChanged}).
 		WithModelRoutes(admin.ModelRoutes{Check: a.checkModelRoute, OnChange: a.storeChanged}).
 		WithBudgets(a.budgets).
+		WithStoredBudgets(admin.StoredBudgets{Check: a.checkStoredBudget, OnChange: a.storeChanged}).
 		WithGuardrails(func() *guardrail.Engine { return a.gw.Snapshot().Guardrails }).
 		WithGuardrailPolicies(admin.GuardrailPolicies{Check: a.checkGuardrailPolicy, OnChange: a.storeChanged,
 			Judge: gateway.RouterJudge{Table: a.routes}})

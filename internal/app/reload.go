@@ -40,7 +40,7 @@ func (a *App) Reload() error {
 		table.Close()
 		return err
 	}
-	if err := a.reloadBudgets(cfg); err != nil {
+	if err := a.reloadBudgets(context.Background(), cfg); err != nil {
 		table.Close()
 		return err
 	}
@@ -118,8 +118,9 @@ func (a *App) loadBase() (*config.Config, *config.Source, error) {
 // watchStore picks up models stored through another node's admin API: when the store's change
 // counter moves and the stored models differ from those compiled, the table is rebuilt.
 func (a *App) watchStore(ctx context.Context, every time.Duration) {
-	lastVersion, _ := a.store.Version(ctx)
-	lastStamp := a.routesStamp(ctx)
+	// Compared with the state New compiled, not the state now: another node may have changed
+	// it since, and that change must not be taken for the baseline.
+	lastVersion, lastStamp := int64(-1), a.builtStamp
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -135,7 +136,7 @@ func (a *App) watchStore(ctx context.Context, every time.Duration) {
 		lastVersion = v
 		stamp := a.routesStamp(ctx)
 		if stamp == lastStamp {
-			continue // a key or team changed; auth follows on its own (the stamp covers models and guardrail policies)
+			continue // a key or team changed; auth follows on its own (the stamp covers models, guardrail policies and budgets)
 		}
 		lastStamp = stamp
 		if err := a.Reload(); err != nil {
@@ -156,5 +157,6 @@ func (a *App) routesStamp(ctx context.Context) string {
 		b.WriteString(r.UpdatedAt.String())
 	}
 	b.WriteString(a.guardrailsStamp(ctx))
+	b.WriteString(a.budgetsStamp(ctx))
 	return b.String()
 }

@@ -24,6 +24,10 @@ const Usage = `admin commands (talk to a running gateway; --url, --key or SLUICE
   users create EMAIL [--role R] [--team T]   users list
   keys create [--team T] [--owner user|team|project] [--owner-id ID] [--models a,b] [--name N] [--expires 720h] [--rpm N] [--tpm N]
   keys list [--team T]    keys revoke ID    keys rotate ID
+  budgets list    budgets delete ID
+  budgets create ID [--scope team --scope-id T] (--limit-usd N | --limit-tokens N) [--period P] [--timezone Z]
+                    [--thresholds 50,80,100] [--on-exceed block|reroute --reroute-to M] [--name N] [--reserve-tokens N]
+  budgets update ID [the create flags to change, e.g. --limit-usd 800]
   audit [--action A] [--since RFC3339]
 `
 
@@ -63,6 +67,7 @@ var commands = map[string]command{
 	"teams create": teamsCreate, "teams list": teamsList,
 	"users create": usersCreate, "users list": usersList,
 	"keys create": keysCreate, "keys list": keysList, "keys revoke": keysRevoke, "keys rotate": keysRotate,
+	"budgets list": budgetsList, "budgets create": budgetsCreate, "budgets update": budgetsUpdate, "budgets delete": budgetsDelete,
 	"audit list": auditList,
 }
 

@@ -178,6 +178,7 @@ type Store interface {
 	ResponseStore
 	BatchStore
 	GuardrailPolicyStore
+	BudgetDefStore
 	RequestBodyStore
 
 	// Snapshot reads the whole auth state in one transaction.
