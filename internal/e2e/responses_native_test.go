@@ -496,7 +496,7 @@ func TestResponsesNativeRefusesProviderHeldState(t *testing.T) {
 	before := len(g.Mock.Server().Requests())
 	for _, member := range []string{`"background":true`, `"conversation":"conv_123"`} {
 		status, _, e := rawPost(t, g.URL+"/v1/responses", `{"model":"smart","input":"hi",`+member+`}`)
-		name := member[1:strings.Index(member[1:], `"`)+1]
+		name := member[1 : strings.Index(member[1:], `"`)+1]
 		if status != http.StatusBadRequest || e["error"]["param"] != name {
 			t.Errorf("%s: status %d error %v, want 400 naming %s", member, status, e, name)
 		}
