@@ -69,7 +69,7 @@ func streamGuardConfig(hook, storePath string) string {
 	route := func(name string) string {
 		return "  - name: " + name + "\n    targets:\n      - provider: mock\n        model: gpt-4o-mini\n"
 	}
-	return defaultConfig + route("final") + route("buffered") + route("judged") + route("judge") + `
+	return defaultConfig + route("final") + route("buffered") + route("judged") + route("judged-quick") + route("judge") + `
 guardrails:
   policies:
     - name: hook-final
@@ -81,11 +81,15 @@ guardrails:
     - name: judged
       checks:
         - {name: moderation, kind: judge, model: judge, action: block, apply: output}
+    - name: judged-quick
+      checks:
+        - {name: quick, kind: judge, model: judge, action: block, apply: output, timeout: 300ms}
   attach:
     routes:
       final: [hook-final]
       buffered: [hook-buffer]
       judged: [judged]
+      judged-quick: [judged-quick]
 budgets:
   - id: ml-usd
     name: ML spend
@@ -285,23 +289,30 @@ func TestStreamJudgeCallIsLoggedAndChargedToTheCallersTeam(t *testing.T) {
 	if s.done || s.err == nil || !strings.Contains(s.err.Message, `"moderation" (VIOLENCE)`) {
 		t.Fatalf("flagged judged stream: done %v error %+v, want blocked by moderation (VIOLENCE)", s.done, s.err)
 	}
+	// A judge that times out fails open: the answer goes through, the failure is flagged,
+	// and the call is logged with its error and charged nothing.
+	slow := "Slow to judge. [[mock latency=2s]]" // the judge call, which quotes it, is delayed
+	s = readChat(t, chatStream(t, g, key, "judged-quick", "Slow? "+replyDirective(slow, 7)))
+	if !s.done || s.err != nil {
+		t.Fatalf("judge timeout: done %v error %+v, want the stream through", s.done, s.err)
+	}
 	status := mustAdmin(t, g, clientKey, "GET", "/admin/v1/budgets/ml-usd/status", nil, http.StatusOK)
 	spent := int64(status["spent"].(float64))
 
 	logs := requestLogs(t, g, db)
-	if len(logs) != 4 {
-		t.Fatalf("request log has %d records, want 2 requests and 2 judge calls", len(logs))
+	if len(logs) != 6 {
+		t.Fatalf("request log has %d records, want 3 requests and 3 judge calls", len(logs))
 	}
 	parents := map[string]store.RequestLog{}
 	for _, rec := range logs {
-		if rec.Route == "judged" {
+		if rec.Route != "judge" {
 			parents[rec.ID] = rec
 		}
 	}
 	var total int64
 	for _, rec := range logs {
 		total += rec.CostMicroUSD
-		if rec.Route == "judged" {
+		if rec.Route != "judge" {
 			if rec.Metadata["guardrail_judge_for"] != "" {
 				t.Errorf("request %s is marked as a judge call", rec.ID)
 			}
@@ -310,6 +321,15 @@ func TestStreamJudgeCallIsLoggedAndChargedToTheCallersTeam(t *testing.T) {
 		parent, ok := parents[rec.Metadata["guardrail_judge_for"]]
 		if !ok {
 			t.Errorf("record %+v: want a judge call linked to a logged request", rec)
+			continue
+		}
+		if parent.Route == "judged-quick" {
+			flagged := fmt.Sprint([]store.GuardrailVerdict{{Rule: "quick", Type: "HOOK_FAILURE", Action: "flag", Stage: "output", Count: 1}})
+			if rec.Status != http.StatusGatewayTimeout || rec.ErrorCode != "upstream_timeout" || rec.CostMicroUSD != 0 ||
+				fmt.Sprint(parent.Guardrails) != flagged {
+				t.Errorf("timed-out judge record: status %d code %q cost %d, request verdicts %+v; want 504 upstream_timeout, no cost, %s",
+					rec.Status, rec.ErrorCode, rec.CostMicroUSD, parent.Guardrails, flagged)
+			}
 			continue
 		}
 		if rec.Route != "judge" || rec.Model != "judge" || rec.Status != 200 || rec.Stream {
@@ -326,8 +346,8 @@ func TestStreamJudgeCallIsLoggedAndChargedToTheCallersTeam(t *testing.T) {
 			t.Errorf("judge record carries verdicts %+v; they belong to the request", rec.Guardrails)
 		}
 	}
-	if len(parents) != 2 {
-		t.Errorf("logged %d judged requests, want 2", len(parents))
+	if len(parents) != 3 {
+		t.Errorf("logged %d judged requests, want 3", len(parents))
 	}
 	if spent != total {
 		t.Errorf("team budget spent %d micro-USD, want the requests' and the judge calls' cost %d", spent, total)
