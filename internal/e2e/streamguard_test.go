@@ -229,6 +229,16 @@ func TestStreamWebhookBufferModeNeverSendsBlockedText(t *testing.T) {
 			s.content, s.finishes, s.done, s.err)
 	}
 
+	list := mustAdmin(t, g, clientKey, "GET", "/admin/v1/guardrails", nil, http.StatusOK)
+	modes := map[string]any{}
+	for _, p := range list["data"].([]any) {
+		p := p.(map[string]any)
+		modes[p["name"].(string)] = p["checks"].([]any)[0].(map[string]any)["stream"]
+	}
+	if modes["hook-buffer"] != "buffer" || modes["hook-final"] != "final" || modes["judged"] != "final" {
+		t.Errorf("GET /admin/v1/guardrails shows stream modes %v, want buffer for hook-buffer, final (the default) for the others", modes)
+	}
+
 	// An allowed answer arrives whole, in its chunks, after the verdict.
 	ok := "A harmless answer about bread."
 	events = chatStream(t, g, clientKey, "buffered", "Bread? "+replyDirective(ok, 4))
