@@ -364,16 +364,21 @@ func TestStreamJudgeCallIsLoggedAndChargedToTheCallersTeam(t *testing.T) {
 	}
 }
 
-// TestStreamWebhookBufferModeOnEverySurface blocks a buffered answer on every streaming API
-// and lets an allowed one through: no surface sends blocked text or its completion events.
-func TestStreamWebhookBufferModeOnEverySurface(t *testing.T) {
+// TestStreamWebhookModesOnEverySurface blocks a buffered answer on every streaming API and
+// lets an allowed one through: no surface sends blocked text or its completion events. In
+// final mode the text was streamed, but the stream still ends with the block.
+func TestStreamWebhookModesOnEverySurface(t *testing.T) {
 	hook := newVerdictHook(t)
 	g := start(t, streamGuardConfig(hook.URL, filepath.Join(t.TempDir(), "sluice.db")), time.Minute)
 	complete := map[string]string{"chat": "[DONE]", "messages": "message_stop", "responses": "response.completed", "gemini": "finishReason"}
 	for _, sf := range conformanceSurfaces {
 		t.Run(sf.name, func(t *testing.T) {
-			run := func(reply string) string {
-				path, body, h := sf.request("buffered", "Go? "+replyDirective(reply, 100)) // one delta, so the text is whole in the events
+			run := func(reply string, model ...string) string {
+				m := "buffered"
+				if len(model) > 0 {
+					m = model[0]
+				}
+				path, body, h := sf.request(m, "Go? "+replyDirective(reply, 100)) // one delta, so the text is whole in the events
 				raw, _ := json.Marshal(body)
 				req, _ := http.NewRequest(http.MethodPost, g.URL+path, strings.NewReader(string(raw)))
 				req.Header = h
@@ -393,6 +398,11 @@ func TestStreamWebhookBufferModeOnEverySurface(t *testing.T) {
 			if strings.Contains(got, "forbidden") || strings.Contains(got, complete[sf.name]) ||
 				!strings.Contains(got, `blocked by guardrail rule \"hook\"`) {
 				t.Errorf("blocked stream sent:\n%s\nwant no text, no %s, and the block", got, complete[sf.name])
+			}
+			got = run("Here is the forbidden plan.", "final")
+			if !strings.Contains(got, "forbidden plan") || strings.Contains(got, complete[sf.name]) ||
+				!strings.Contains(got, `blocked by guardrail rule \"hook\"`) {
+				t.Errorf("blocked final-mode stream sent:\n%s\nwant the text, no %s, and the block", got, complete[sf.name])
 			}
 			got = run("An allowed plan.")
 			if !strings.Contains(got, "allowed plan") || !strings.Contains(got, complete[sf.name]) {
