@@ -31,6 +31,8 @@ type checkView struct {
 	Kind   string `json:"kind"`
 	Action string `json:"action"`
 	Apply  string `json:"apply"`
+	// Stream is a webhook or judge check's stream mode (final, buffer, off).
+	Stream string `json:"stream,omitempty"`
 }
 
 type policyView struct {
@@ -43,7 +45,11 @@ type policyView struct {
 func viewPolicy(p *guardrail.Policy) policyView {
 	v := policyView{Name: p.Name, Object: "guardrail_policy", Restore: p.Restore, Checks: []checkView{}}
 	for _, c := range p.Checks {
-		v.Checks = append(v.Checks, checkView{Name: c.Name, Kind: c.Kind, Action: c.Action.String(), Apply: c.Stage.String()})
+		cv := checkView{Name: c.Name, Kind: c.Kind, Action: c.Action.String(), Apply: c.Stage.String()}
+		if c.Kind == "webhook" || c.Kind == "judge" {
+			cv.Stream = c.Stream.String()
+		}
+		v.Checks = append(v.Checks, cv)
 	}
 	return v
 }

@@ -131,7 +131,7 @@ var schemas = map[string]any{
 	"GuardrailPolicyList": object([]string{"data"}, map[string]any{"object": str(), "data": map[string]any{"type": "array",
 		"items": object([]string{"name", "checks"}, map[string]any{"name": str(), "object": str(), "restore": map[string]any{"type": "boolean"},
 			"checks": map[string]any{"type": "array", "items": object([]string{"name", "kind", "action", "apply"},
-				map[string]any{"name": str(), "kind": str(), "action": str(), "apply": str()})}})}}),
+				map[string]any{"name": str(), "kind": str(), "action": str(), "apply": str(), "stream": str()})}})}}),
 	"GuardrailDryRunInput": object([]string{"text"}, map[string]any{"policies": strs(),
 		"policy": map[string]any{"type": "object", "description": "one policy in the config file's shape (guardrails.policies[])"},
 		"text":   str(), "stage": map[string]any{"type": "string", "enum": []string{"input", "output"}}}),

@@ -63,7 +63,20 @@ type GuardrailCheck struct {
 	// FailClosed (kinds webhook and judge) blocks when the hook fails or times out; by default the
 	// request goes on (fail open) and the failure is flagged.
 	FailClosed bool `yaml:"fail_closed"`
+	// Stream (kinds webhook and judge) is how the check treats a streamed answer: final
+	// (default) streams it and checks the complete text before the stream's last window and
+	// finish are sent, so a block cannot unsend what already left; buffer holds the whole
+	// answer until the check passes, so the client gets a block and no blocked text, at the
+	// cost of the time to first token; off leaves streamed answers to the local checks.
+	Stream string `yaml:"stream"`
 }
+
+// Stream modes of webhook and judge checks (GuardrailCheck.Stream).
+const (
+	StreamFinal  = "final"
+	StreamBuffer = "buffer"
+	StreamOff    = "off"
+)
 
 // GuardrailAttach says which policies apply to which requests; a request gets the union of
 // the organisation's, its team's, its key tags' and its route's policies.
@@ -91,6 +104,7 @@ var (
 	guardrailKinds   = map[string]bool{"keyword": true, "regex": true, "pii": true, "secrets": true, "injection": true, "webhook": true, "judge": true}
 	guardrailActions = map[string]bool{"block": true, "redact": true, "flag": true}
 	guardrailApply   = map[string]bool{"": true, "input": true, "output": true, "both": true}
+	guardrailStream  = map[string]bool{"": true, StreamFinal: true, StreamBuffer: true, StreamOff: true}
 	guardrailPII     = map[string]bool{"email": true, "phone": true, "credit_card": true, "iban": true, "ssn": true, "ip": true, "dob": true}
 	labelPattern     = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,31}$`)
 )
@@ -158,6 +172,11 @@ func validateCheck(src *Source, ps *Problems, path string, c GuardrailCheck) {
 	}
 	if !guardrailApply[c.Apply] {
 		ps.Add(src, path+".apply", "unknown apply %q (known: input, output, both)", c.Apply)
+	}
+	if !guardrailStream[c.Stream] {
+		ps.Add(src, path+".stream", "unknown stream mode %q (known: final, buffer, off)", c.Stream)
+	} else if c.Stream != "" && c.Kind != "webhook" && c.Kind != "judge" {
+		ps.Add(src, path+".stream", "applies to webhook and judge checks only; the local checks always run on streams")
 	}
 	if c.Label != "" && !labelPattern.MatchString(c.Label) {
 		ps.Add(src, path+".label", "must be upper case letters, digits and _ (e.g. PROJECT)")

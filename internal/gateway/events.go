@@ -40,7 +40,7 @@ func (g *Gateway) relayEvents(w http.ResponseWriter, r *http.Request, rc *http.R
 		done := errors.Is(err, io.EOF)
 		switch {
 		case done:
-			if buf, err = sg.appendHeld(buf, enc); err == nil {
+			if buf, err = sg.appendEnd(c.guardContext(r.Context()), buf, enc); err == nil {
 				buf, err = enc.AppendFinish(buf)
 			}
 		case err != nil: // the provider's failure, reported below
@@ -48,7 +48,11 @@ func (g *Gateway) relayEvents(w http.ResponseWriter, r *http.Request, rc *http.R
 			c.observe(chunk)
 			var send bool
 			if send, err = sg.filter(chunk); send && err == nil {
-				buf, err = enc.AppendChunk(buf, chunk)
+				if sg.holding() {
+					err = sg.holdChunk(chunk)
+				} else {
+					buf, err = enc.AppendChunk(buf, chunk)
+				}
 			}
 		}
 		if err != nil {

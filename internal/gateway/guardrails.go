@@ -28,7 +28,8 @@ func (g *Gateway) inputGuardrails(ctx context.Context, w http.ResponseWriter, r 
 	}
 	c.guard = guardrail.NewScanner(set, g.log)
 	c.guardWindow = snap.Guardrails.Window()
-	err := c.guard.Input(ctx, req)
+	c.judge = g.newJudgeCaller(w, r)
+	err := c.guard.Input(c.guardContext(ctx), req)
 	setGuardrailsHeader(w, c)
 	return guardrail.APIError(err)
 }
@@ -38,7 +39,7 @@ func (g *Gateway) outputGuardrails(ctx context.Context, w http.ResponseWriter, r
 	if c.guard == nil {
 		return nil
 	}
-	err := c.guard.Output(ctx, resp)
+	err := c.guard.Output(c.guardContext(ctx), resp)
 	setGuardrailsHeader(w, c)
 	return guardrail.APIError(err)
 }
@@ -72,7 +73,8 @@ type streamGuard struct {
 	sc      *guardrail.Scanner
 	window  int
 	filters map[slot]*guardrail.StreamFilter
-	last    api.ChatChunk // identity of the stream, for a chunk of its own at the end
+	last    api.ChatChunk  // identity of the stream, for a chunk of its own at the end
+	ext     externalChecks // webhook and judge checks over the complete answer (streamhooks.go)
 }
 
 // slot is one text stream within a chunk stream: a choice's content (tool -1) or one of its
@@ -89,6 +91,7 @@ func newStreamGuard(c *call) *streamGuard {
 		return nil
 	}
 	sg.filters = map[slot]*guardrail.StreamFilter{}
+	sg.ext.start(c)
 	return sg
 }
 
@@ -108,6 +111,7 @@ func (sg *streamGuard) chunk(ch *api.ChatChunk) (send bool, blockedChoice int, e
 	send = ch.Usage != nil
 	for i := range ch.Choices {
 		cc := &ch.Choices[i]
+		sg.ext.see(cc)
 		cc.Logprobs = nil // log probabilities carry the tokens' text
 		if cc.Delta.Content != nil {
 			out, err := sg.slotFilter(slot{cc.Index, -1}).Write(*cc.Delta.Content)
@@ -148,6 +152,7 @@ func (sg *streamGuard) flushChoice(cc *api.ChunkChoice) error {
 		if err != nil {
 			return err
 		}
+		sg.ext.keep(s, f)
 		delete(sg.filters, s)
 		if out == "" {
 			continue
@@ -170,6 +175,7 @@ func (sg *streamGuard) flushChoice(cc *api.ChunkChoice) error {
 // finish releases what is still held when the stream ends without a finish for some choice;
 // it returns a chunk to send, or nil.
 func (sg *streamGuard) finish() (*api.ChatChunk, int, error) {
+	sg.ext.ending()
 	if len(sg.filters) == 0 {
 		return nil, 0, nil
 	}
@@ -203,12 +209,15 @@ func emptyDelta(cc *api.ChunkChoice) bool {
 	return true
 }
 
-// contentFilterStop ends a stream a guardrail blocked: the blocked choice finishes with
-// finish_reason content_filter, then an error event says why, and no [DONE] follows.
+// contentFilterStop ends a stream a guardrail blocked: the blocked choice (every choice when
+// choice is negative: an external check judged the whole answer) finishes with finish_reason
+// content_filter, then an error event says why, and no [DONE] follows.
 func (g *Gateway) contentFilterStop(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, c *call, sg *streamGuard, choice int, err error) {
 	reason := "content_filter"
-	stop := api.ChatChunk{ID: sg.last.ID, Object: sg.last.Object, Created: sg.last.Created, Model: sg.last.Model,
-		Choices: []api.ChunkChoice{{Index: choice, FinishReason: &reason}}}
+	stop := api.ChatChunk{ID: sg.last.ID, Object: sg.last.Object, Created: sg.last.Created, Model: sg.last.Model}
+	for _, i := range sg.ext.blocked(choice) {
+		stop.Choices = append(stop.Choices, api.ChunkChoice{Index: i, FinishReason: &reason})
+	}
 	buf := append([]byte(nil), "data: "...)
 	buf, merr := jsonx.AppendMarshal(buf, &stop)
 	if merr == nil {
@@ -235,8 +244,9 @@ func (g *Gateway) guardChunk(w http.ResponseWriter, rc *http.ResponseController,
 	return send, false
 }
 
-// flushStreamGuard sends what is still held when the provider's stream ends; false when the
-// stream must end here (blocked, or the client left).
+// flushStreamGuard sends what is still held when the provider's stream ends, once the
+// external checks passed the complete answer; false when the stream must end here (blocked,
+// or the client left).
 func (g *Gateway) flushStreamGuard(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, c *call, sg *streamGuard) bool {
 	if sg == nil {
 		return true
@@ -246,16 +256,23 @@ func (g *Gateway) flushStreamGuard(w http.ResponseWriter, rc *http.ResponseContr
 		g.contentFilterStop(w, rc, r, c, sg, choice, err)
 		return false
 	}
-	if ch == nil {
-		return true
+	if ch != nil {
+		buf, err := jsonx.AppendMarshal([]byte("data: "), ch)
+		if err != nil {
+			c.failed(r, err)
+			g.writeStreamError(w, rc, r, err)
+			return false
+		}
+		if !sg.send(c, w, rc, append(buf, '\n', '\n')) {
+			return false
+		}
 	}
-	buf, err := jsonx.AppendMarshal([]byte("data: "), ch)
+	held, err := sg.verdict(c.guardContext(r.Context()))
 	if err != nil {
-		c.failed(r, err)
-		g.writeStreamError(w, rc, r, err)
+		g.contentFilterStop(w, rc, r, c, sg, -1, err)
 		return false
 	}
-	return c.send(w, rc, append(buf, '\n', '\n'))
+	return len(held) == 0 || c.send(w, rc, held)
 }
 
 // chunkEncoder renders chunks in another stream format (Anthropic's events).
@@ -271,16 +288,4 @@ func (sg *streamGuard) filter(ch *api.ChatChunk) (bool, error) {
 	}
 	send, _, err := sg.chunk(ch)
 	return send, guardrail.APIError(err)
-}
-
-// appendHeld encodes what is still held when the stream ends; nil-safe.
-func (sg *streamGuard) appendHeld(dst []byte, enc chunkEncoder) ([]byte, error) {
-	if sg == nil {
-		return dst, nil
-	}
-	ch, _, err := sg.finish()
-	if err != nil || ch == nil {
-		return dst, guardrail.APIError(err)
-	}
-	return enc.AppendChunk(dst, ch)
 }

@@ -49,6 +49,7 @@ type call struct {
 	ticket      ratelimit.Ticket
 	guard       *guardrail.Scanner // nil when no guardrail policy applies
 	guardWindow int
+	judge       *judgeCaller // accounts the guardrail judge calls made for this request
 	// For estimating usage the provider did not report (estimate.go).
 	req       *api.ChatRequest
 	resp      *api.ChatResponse // a non-streaming answer

@@ -81,7 +81,7 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		buf = append(buf, '\n', '\n')
 		*bufp = buf
-		if !c.send(w, rc, buf) {
+		if !sg.send(c, w, rc, buf) {
 			return nil // client gone; the deferred Close cancels upstream
 		}
 	}

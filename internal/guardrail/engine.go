@@ -16,6 +16,8 @@ type Check struct {
 	Stage  Stage
 	detect detector // nil for webhook and judge checks
 	hook   Hook     // webhook and judge checks only
+	// Stream is how a webhook or judge check treats streamed answers.
+	Stream StreamMode
 }
 
 // Policy is a compiled, immutable guardrail policy.
@@ -119,6 +121,9 @@ func compileCheck(cc config.GuardrailCheck, o *compileOptions) (*Check, error) {
 		return nil, err
 	}
 	c := &Check{Name: cc.Name, Kind: cc.Kind, Action: action, Stage: stage}
+	if c.Stream, err = ParseStreamMode(cc.Stream); err != nil {
+		return nil, err
+	}
 	label := func(def string) string {
 		if cc.Label != "" {
 			return cc.Label
@@ -255,6 +260,18 @@ func (s *Set) Has(stage Stage) bool {
 	for _, p := range s.policies[:s.n] {
 		for _, c := range p.Checks {
 			if c.Stage&stage != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasLocal reports whether any local (in-process) check applies at stage.
+func (s *Set) hasLocal(stage Stage) bool {
+	for _, p := range s.policies[:s.n] {
+		for _, c := range p.Checks {
+			if c.detect != nil && c.Stage&stage != 0 {
 				return true
 			}
 		}

@@ -77,7 +77,7 @@ func (sc *Scanner) Input(ctx context.Context, req *api.ChatRequest) error {
 			}
 		}
 	}
-	return sc.hooks(ctx, Input, func(add func(string)) {
+	return sc.hooks(ctx, Input, nil, func(add func(string)) {
 		for i := range req.Messages {
 			m := &req.Messages[i]
 			add(m.Content.String())
@@ -128,7 +128,7 @@ func (sc *Scanner) Output(ctx context.Context, resp *api.ChatResponse) error {
 		}
 	}
 	if out {
-		err := sc.hooks(ctx, Output, func(add func(string)) {
+		err := sc.hooks(ctx, Output, nil, func(add func(string)) {
 			for _, c := range resp.Choices {
 				add(c.Message.Content.String())
 				for _, tc := range c.Message.ToolCalls {
@@ -163,16 +163,17 @@ func (sc *Scanner) restoreContent(c *api.Content) {
 	}
 }
 
-// hooks calls the webhook checks of stage with the texts gather yields. A hook's block
-// blocks; a failure blocks when the check fails closed and is flagged otherwise.
-func (sc *Scanner) hooks(ctx context.Context, stage Stage, gather func(add func(string))) error {
+// hooks calls the webhook checks of stage (those want accepts, when it is set) with the texts
+// gather yields. A hook's block blocks; a failure blocks when the check fails closed and is
+// flagged otherwise.
+func (sc *Scanner) hooks(ctx context.Context, stage Stage, want func(*Check) bool, gather func(add func(string))) error {
 	var texts []string
 	for _, p := range sc.set.policies[:sc.set.n] {
 		if !p.hooks {
 			continue
 		}
 		for _, c := range p.Checks {
-			if c.hook == nil || c.Stage&stage == 0 {
+			if c.hook == nil || c.Stage&stage == 0 || (want != nil && !want(c)) {
 				continue
 			}
 			if texts == nil {

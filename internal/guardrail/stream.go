@@ -15,21 +15,38 @@ type StreamFilter struct {
 	window  int
 	maxHold int
 	pending []byte
-	scan    bool // output checks apply
+	scan    bool // local output checks apply
 	restore bool
+	keep    bool            // keep the checked text for the external checks at the end
+	kept    strings.Builder // the text as checked: redacted, not yet restored
 }
 
-// NewStreamFilter starts filtering one text stream with a hold-back of window bytes.
+// NewStreamFilter starts filtering one text stream with a hold-back of window bytes. Only the
+// local checks run as the text flows; webhook and judge checks see the whole text at the end
+// (StreamHooks), which the filter keeps when they apply.
 func (sc *Scanner) NewStreamFilter(window int) *StreamFilter {
 	return &StreamFilter{sc: sc, window: window, maxHold: max(4*window, 1024),
-		scan: sc.set.Has(Output), restore: sc.set.Restore() && sc.red.Len() > 0}
+		scan: sc.set.hasLocal(Output), restore: sc.set.Restore() && sc.red.Len() > 0,
+		keep: sc.StreamHookMode() != StreamOff}
 }
 
-// Active reports whether the filter changes anything; an inactive filter need not be used.
-func (f *StreamFilter) Active() bool { return f.scan || f.restore }
+// Active reports whether the filter changes anything or keeps the text; an inactive filter
+// need not be used.
+func (f *StreamFilter) Active() bool { return f.scan || f.restore || f.keep }
+
+// Text is everything the filter let through so far, as the checks saw it (redacted, before
+// any restore); empty unless webhook or judge checks apply to the stream.
+func (f *StreamFilter) Text() string { return f.kept.String() }
 
 // Write adds a delta and returns what may be sent now (possibly nothing), or a *Blocked error.
 func (f *StreamFilter) Write(delta string) (string, error) {
+	if !f.scan && !f.restore {
+		// Nothing to find or restore as the text flows: no hold-back, only keep it.
+		if f.keep {
+			f.kept.WriteString(delta)
+		}
+		return delta, nil
+	}
 	f.pending = append(f.pending, delta...)
 	if len(f.pending) <= f.window {
 		return "", nil
@@ -79,11 +96,14 @@ func (f *StreamFilter) emit(final bool) (string, error) {
 		}
 	}
 	out := view[:cut]
-	if n > 0 || f.restore {
+	if n > 0 {
 		out = f.sc.red.Apply(out, fs[:n])
-		if f.restore {
-			out = f.sc.red.Restore(out)
-		}
+	}
+	if f.keep {
+		f.kept.WriteString(out)
+	}
+	if f.restore {
+		out = f.sc.red.Restore(out)
 	}
 	out = strings.Clone(out) // pending is about to be overwritten
 	f.pending = f.pending[:copy(f.pending, f.pending[cut:])]
