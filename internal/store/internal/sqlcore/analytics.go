@@ -103,7 +103,9 @@ var dimColumns = map[string]string{
 
 var orderColumns = map[string]string{
 	"": "requests", store.OrderRequests: "requests", store.OrderCost: "cost",
-	store.OrderTokens: "prompt + completion", store.OrderErrors: "errors",
+	// Spelled out: PostgreSQL's ORDER BY takes an output alias alone, not in an expression.
+	// Both request_logs and request_rollups have these columns.
+	store.OrderTokens: "(SUM(prompt_tokens) + SUM(completion_tokens))", store.OrderErrors: "errors",
 }
 
 // aggTable is what an analytics GROUP BY reads: the table, its time column and the
