@@ -25,6 +25,7 @@ const Usage = `admin commands (talk to a running gateway; --url, --key or SLUICE
   keys create [--team T] [--owner user|team|project] [--owner-id ID] [--models a,b] [--name N] [--expires 720h] [--rpm N] [--tpm N]
   keys list [--team T]    keys revoke ID    keys rotate ID
   audit [--action A] [--since RFC3339]
+  rollups rebuild --from RFC3339 [--to RFC3339]   recompute analytics rollups from the request log
 `
 
 // client calls the admin API.
@@ -64,6 +65,7 @@ var commands = map[string]command{
 	"users create": usersCreate, "users list": usersList,
 	"keys create": keysCreate, "keys list": keysList, "keys revoke": keysRevoke, "keys rotate": keysRotate,
 	"audit list": auditList,
+	"rollups rebuild": rollupsRebuild,
 }
 
 func envOr(name, def string) string {
