@@ -64,7 +64,7 @@ var commands = map[string]command{
 	"teams create": teamsCreate, "teams list": teamsList,
 	"users create": usersCreate, "users list": usersList,
 	"keys create": keysCreate, "keys list": keysList, "keys revoke": keysRevoke, "keys rotate": keysRotate,
-	"audit list": auditList,
+	"audit list":      auditList,
 	"rollups rebuild": rollupsRebuild,
 }
 
