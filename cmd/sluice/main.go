@@ -37,7 +37,7 @@ func main() {
 		err = serve(os.Args[2:])
 	case "validate":
 		err = validate(os.Args[2:])
-	case "teams", "users", "keys", "budgets", "audit":
+	case "teams", "users", "keys", "budgets", "audit", "rollups":
 		err = cli.Run(context.Background(), os.Args[1:], os.Stdout)
 	case "version", "--version":
 		fmt.Println("sluice", version)

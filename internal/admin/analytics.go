@@ -40,6 +40,9 @@ type latencyRow struct {
 
 type listOf[T any] struct {
 	Object string `json:"object"`
+	// Source says what answered: "rollup" (hourly rollups; percentiles are estimates) or
+	// "log" (the raw request log).
+	Source string `json:"source,omitempty"`
 	Data   []T    `json:"data"`
 }
 
@@ -62,7 +65,7 @@ func (a *API) analyticsUsage(r *http.Request, p *auth.Principal) (int, any, erro
 		return 0, nil, err
 	}
 	q := r.URL.Query()
-	aq := store.AnalyticsQuery{Filter: f, Bucket: q.Get("bucket"), OrderBy: q.Get("order_by")}
+	aq := store.AnalyticsQuery{Filter: f, Bucket: q.Get("bucket"), OrderBy: q.Get("order_by"), Source: q.Get("source")}
 	if g := q.Get("group_by"); g != "" {
 		aq.GroupBy = strings.Split(g, ",")
 	}
@@ -71,12 +74,12 @@ func (a *API) analyticsUsage(r *http.Request, p *auth.Principal) (int, any, erro
 			return 0, nil, api.Errorf("invalid_request", "top must be a positive number")
 		}
 	}
-	rows, err := a.store.AnalyzeRequestLogs(r.Context(), aq)
+	res, err := a.store.AnalyzeUsage(r.Context(), aq)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := listOf[usageRow]{Object: "list", Data: make([]usageRow, 0, len(rows))}
-	for _, row := range rows {
+	out := listOf[usageRow]{Object: "list", Source: res.Source, Data: make([]usageRow, 0, len(res.Rows))}
+	for _, row := range res.Rows {
 		u := usageRow{Requests: row.Requests, Errors: row.Errors, PromptTokens: row.PromptTokens,
 			CompletionTokens: row.CompletionTokens, CachedTokens: row.CachedTokens, CostMicroUSD: row.CostMicroUSD}
 		if row.Requests > 0 {
@@ -103,12 +106,12 @@ func (a *API) analyticsLatency(r *http.Request, p *auth.Principal) (int, any, er
 	if err != nil {
 		return 0, nil, err
 	}
-	rows, err := a.store.RequestLogLatency(r.Context(), f)
+	res, err := a.store.AnalyzeLatency(r.Context(), store.LatencyQuery{Filter: f, Source: r.URL.Query().Get("source")})
 	if err != nil {
 		return 0, nil, err
 	}
-	out := listOf[latencyRow]{Object: "list", Data: make([]latencyRow, 0, len(rows))}
-	for _, m := range rows {
+	out := listOf[latencyRow]{Object: "list", Source: res.Source, Data: make([]latencyRow, 0, len(res.Models))}
+	for _, m := range res.Models {
 		out.Data = append(out.Data, latencyRow{Model: m.Model, Requests: m.Requests, LatencyP50: m.LatencyP50,
 			LatencyP90: m.LatencyP90, LatencyP99: m.LatencyP99, Streams: m.Streams, TTFTP50: m.TTFTP50,
 			TTFTP90: m.TTFTP90, TTFTP99: m.TTFTP99})
@@ -132,4 +135,43 @@ func metadataFilter(q map[string][]string, f *store.RequestLogFilter) error {
 		f.Metadata[tag] = v[0]
 	}
 	return nil
+}
+
+// rollupRebuild is the answer of POST /admin/v1/analytics/rollups/rebuild.
+type rollupRebuild struct {
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	Rows        int64     `json:"rows"`
+	CoveredFrom time.Time `json:"covered_from"`
+}
+
+// rebuildRollups recomputes the rollups of ?from= to ?to= (RFC 3339, rounded out to whole
+// hours) from the request log. Admins only: it rewrites every team's figures.
+func (a *API) rebuildRollups(r *http.Request, p *auth.Principal) (int, any, error) {
+	if err := requireAdmin(p); err != nil {
+		return 0, nil, err
+	}
+	var out rollupRebuild
+	for name, t := range map[string]*time.Time{"from": &out.From, "to": &out.To} {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			return 0, nil, api.Errorf("invalid_request", "%s is required (RFC 3339)", name)
+		}
+		var err error
+		if *t, err = time.Parse(time.RFC3339, v); err != nil {
+			return 0, nil, api.Errorf("invalid_request", "%s must be an RFC 3339 time, not %q", name, v)
+		}
+	}
+	n, err := a.store.RebuildRollups(r.Context(), out.From, out.To)
+	if err != nil {
+		return 0, nil, err
+	}
+	out.Rows = n
+	if out.CoveredFrom, err = a.store.RollupCoverage(r.Context()); err != nil {
+		return 0, nil, err
+	}
+	if err := a.audit(r, p, "rollups.rebuild", "rollups", "", nil, out); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
 }

@@ -47,8 +47,9 @@ func (a *API) routes() []route {
 		{"GET", "/admin/v1/budgets/events", "List budget alerts (filter: budget_id; admin)", "", "BudgetEvent", true, a.listBudgetEvents},
 		{"GET", "/admin/v1/guardrails", "List the guardrail policies in force (admin)", "", "GuardrailPolicyList", false, a.listGuardrails},
 		{"POST", "/admin/v1/guardrails/dry-run", "Run guardrail policies over a text and show every verdict (admin)", "GuardrailDryRunInput", "GuardrailDryRun", false, a.dryRun},
-		{"GET", "/admin/v1/analytics/usage", "Usage, cost and error rate of request logs: group_by=model,provider,key,user,team,project,route,status,error_type,metadata.<tag>; bucket=hour|day|month; order_by=requests|cost|tokens|errors; top=N; the /admin/v1/logs filters (from/to alias since/until)", "", "UsageList", false, a.analyticsUsage},
-		{"GET", "/admin/v1/analytics/latency", "Latency and time-to-first-token percentiles (p50, p90, p99) per model; the /admin/v1/logs filters", "", "LatencyList", false, a.analyticsLatency},
+		{"GET", "/admin/v1/analytics/usage", "Usage, cost and error rate of request logs: group_by=model,provider,key,user,team,project,route,status,error_type,upstream_model,error_code,cache_result,metadata.<tag>; bucket=hour|day|month; order_by=requests|cost|tokens|errors; top=N; source=rollup|log (default: rollups when they can answer); the /admin/v1/logs filters (from/to alias since/until)", "", "UsageList", false, a.analyticsUsage},
+		{"GET", "/admin/v1/analytics/latency", "Latency and time-to-first-token percentiles (p50, p90, p99) per model (estimates within 19% + 1 ms from rollups); source=rollup|log; the /admin/v1/logs filters", "", "LatencyList", false, a.analyticsLatency},
+		{"POST", "/admin/v1/analytics/rollups/rebuild", "Recompute the hourly rollups of ?from= to ?to= from the request log (admin)", "", "RollupRebuild", false, a.rebuildRollups},
 		{"GET", "/admin/v1/audit", "List audit events (filters: actor, action, resource_kind, resource_id, since, until)", "", "AuditEvent", true, a.listAudit},
 	}, append(a.guardrailPolicyRoutes(), a.budgetDefRoutes()...)...)
 }

@@ -256,6 +256,7 @@ func (a *App) Run(ctx context.Context) error {
 	go a.watchStore(bgCtx, a.cfg.Store.SyncInterval)
 	go a.purgeResponses(bgCtx)
 	go a.purgeRequestBodies(bgCtx)
+	go a.purgeRollups(bgCtx)
 	batchCtx, stopBatches := context.WithCancel(context.WithoutCancel(ctx))
 	batchesDone := make(chan struct{})
 	go a.runBatches(batchCtx, batchesDone)

@@ -29,6 +29,7 @@ const Usage = `admin commands (talk to a running gateway; --url, --key or SLUICE
                     [--thresholds 50,80,100] [--on-exceed block|reroute --reroute-to M] [--name N] [--reserve-tokens N]
   budgets update ID [the create flags to change, e.g. --limit-usd 800]
   audit [--action A] [--since RFC3339]
+  rollups rebuild --from RFC3339 [--to RFC3339]   recompute analytics rollups from the request log
 `
 
 // client calls the admin API.
@@ -68,7 +69,8 @@ var commands = map[string]command{
 	"users create": usersCreate, "users list": usersList,
 	"keys create": keysCreate, "keys list": keysList, "keys revoke": keysRevoke, "keys rotate": keysRotate,
 	"budgets list": budgetsList, "budgets create": budgetsCreate, "budgets update": budgetsUpdate, "budgets delete": budgetsDelete,
-	"audit list": auditList,
+	"audit list":      auditList,
+	"rollups rebuild": rollupsRebuild,
 }
 
 func envOr(name, def string) string {

@@ -8,6 +8,9 @@ const (
 	DefaultBodyRetention = 30 * 24 * time.Hour
 	// DefaultMaxLoggedBodyBytes bounds each kept body; the rest is cut with a marker.
 	DefaultMaxLoggedBodyBytes = 64 << 10
+	// DefaultRollupRetention is how long hourly analytics rollups live: 400 days, so a
+	// year can be compared with the one before.
+	DefaultRollupRetention = 400 * 24 * time.Hour
 )
 
 // BodyModes are the values of logging.bodies and of the log_bodies team metadata and key
@@ -25,12 +28,16 @@ type Logging struct {
 	Retention time.Duration `yaml:"retention"`
 	// MaxBodyBytes bounds each kept request or response body. Default 64KiB.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+	// RollupRetention is how long the hourly analytics rollups are kept; they are small,
+	// so far longer than the request log. Default 9600h (400 days).
+	RollupRetention time.Duration `yaml:"rollup_retention"`
 }
 
 func (c *Config) loggingDefaults() {
 	setDefault(&c.Logging.Bodies, "off")
 	setDefault(&c.Logging.Retention, DefaultBodyRetention)
 	setDefault(&c.Logging.MaxBodyBytes, DefaultMaxLoggedBodyBytes)
+	setDefault(&c.Logging.RollupRetention, DefaultRollupRetention)
 }
 
 func (c *Config) validateLogging(src *Source, ps *Problems) {
@@ -40,6 +47,9 @@ func (c *Config) validateLogging(src *Source, ps *Problems) {
 	}
 	if l.Retention < 0 {
 		ps.Add(src, "logging.retention", "must not be negative")
+	}
+	if l.RollupRetention < 0 {
+		ps.Add(src, "logging.rollup_retention", "must not be negative")
 	}
 	if l.MaxBodyBytes < 0 {
 		ps.Add(src, "logging.max_body_bytes", "must not be negative")

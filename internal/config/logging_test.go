@@ -29,3 +29,18 @@ func TestLoggingKeepsNoBodiesByDefaultAndValidatesWithPaths(t *testing.T) {
 		t.Errorf("an unknown logging field was accepted")
 	}
 }
+
+func TestRollupRetentionDefaultsTo400DaysAndRejectsNegative(t *testing.T) {
+	cfg, _, err := Parse([]byte("{}\n"), "t.yaml", env(nil))
+	if err != nil || cfg.Logging.RollupRetention != DefaultRollupRetention {
+		t.Fatalf("default logging.rollup_retention = %v, %v; want %v", cfg.Logging.RollupRetention, err, DefaultRollupRetention)
+	}
+	cfg, _, err = Parse([]byte("logging: {rollup_retention: 17520h}\n"), "t.yaml", env(nil))
+	if err != nil || cfg.Logging.RollupRetention != 17520*time.Hour {
+		t.Errorf("Parse(rollup_retention: 17520h) = %v, %v", cfg.Logging.RollupRetention, err)
+	}
+	if _, _, err = Parse([]byte("logging: {rollup_retention: -1h}\n"), "t.yaml", env(nil)); err == nil ||
+		!strings.Contains(err.Error(), "logging.rollup_retention") {
+		t.Errorf("Parse(rollup_retention: -1h) = %v, want a problem at logging.rollup_retention", err)
+	}
+}

@@ -18,6 +18,11 @@ const (
 	DimRoute     = "route"
 	DimStatus    = "status"
 	DimErrorType = "error_type"
+	// DimUpstreamModel, DimErrorCode and DimCacheResult are the model sent to the
+	// provider, the error code, and the response cache's result ("hit", "miss", "").
+	DimUpstreamModel = "upstream_model"
+	DimErrorCode     = "error_code"
+	DimCacheResult   = "cache_result"
 	// DimMetadataPrefix starts a metadata tag dimension.
 	DimMetadataPrefix = "metadata."
 )
@@ -52,6 +57,9 @@ type AnalyticsQuery struct {
 	OrderBy string
 	// Limit is the top N rows; 0 means MaxAnalyticsRows.
 	Limit int
+	// Source is "" (rollups when they can answer, see RollupCanAnswer), SourceLog or
+	// SourceRollup; only AnalyzeUsage reads it.
+	Source string
 }
 
 // AnalyticsRow is one group's totals.
@@ -97,11 +105,12 @@ func ValidMetadataTag(tag string) bool {
 func (q AnalyticsQuery) Validate() error {
 	for _, d := range q.GroupBy {
 		switch d {
-		case DimModel, DimProvider, DimKey, DimUser, DimTeam, DimProject, DimRoute, DimStatus, DimErrorType:
+		case DimModel, DimProvider, DimKey, DimUser, DimTeam, DimProject, DimRoute, DimStatus, DimErrorType,
+			DimUpstreamModel, DimErrorCode, DimCacheResult:
 		default:
 			tag, ok := strings.CutPrefix(d, DimMetadataPrefix)
 			if !ok || !ValidMetadataTag(tag) {
-				return fmt.Errorf("%w analytics: unknown dimension %q (known: model, provider, key, user, team, project, route, status, error_type, metadata.<tag>)", ErrInvalid, d)
+				return fmt.Errorf("%w analytics: unknown dimension %q (known: model, provider, key, user, team, project, route, status, error_type, upstream_model, error_code, cache_result, metadata.<tag>)", ErrInvalid, d)
 			}
 		}
 	}
@@ -126,5 +135,5 @@ func (q AnalyticsQuery) Validate() error {
 			return fmt.Errorf("%w analytics: invalid metadata tag %q", ErrInvalid, tag)
 		}
 	}
-	return nil
+	return validSource(q.Source)
 }

@@ -175,6 +175,7 @@ type Store interface {
 	InsertBudgetEvent(ctx context.Context, e BudgetEvent) (stored BudgetEvent, inserted bool, err error)
 	// ListBudgetEvents lists events in ID (that is, insertion) order.
 	ListBudgetEvents(ctx context.Context, f BudgetEventFilter, opts ListOptions) (Page[BudgetEvent], error)
+	RollupStore
 	ResponseStore
 	BatchStore
 	GuardrailPolicyStore

@@ -176,7 +176,9 @@ func (r *Recorder) drain(ctx context.Context, batch []store.RequestLog) {
 
 // flush writes batch, retrying with backoff, and returns it emptied for reuse. Writes
 // run without ctx's cancellation: cancelling Run means "finish up", and aborting the
-// write in flight would lose the very records the drain is meant to keep.
+// write in flight would lose the very records the drain is meant to keep. Retrying a
+// batch whose commit reply was lost is harmless: the store skips stored IDs and adds only
+// the logs it inserted to the analytics rollups, in the same transaction.
 func (r *Recorder) flush(ctx context.Context, batch []store.RequestLog) []store.RequestLog {
 	wctx := context.WithoutCancel(ctx)
 	r.captureBodies(batch)

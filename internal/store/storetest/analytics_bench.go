@@ -21,7 +21,8 @@ func benchLogRows() int {
 
 // BenchAnalytics seeds a month of request logs (20 models, 50 keys, 10 teams, 5 apps as a
 // metadata tag) and times the analytics queries over the whole month: usage by model and
-// day, top 10 keys by cost, usage by metadata tag, and latency percentiles per model.
+// day, top 10 keys by cost, usage by metadata tag, and latency percentiles per model, each
+// from the raw log and, where they can answer, from the hourly rollups.
 func BenchAnalytics(b *testing.B, open func(b *testing.B) store.Store) {
 	s := open(b)
 	rows := benchLogRows()
@@ -54,28 +55,37 @@ func BenchAnalytics(b *testing.B, open func(b *testing.B) store.Store) {
 	b.Logf("seeded %d request logs in %s", rows, time.Since(seeded).Round(time.Millisecond))
 	month := store.RequestLogFilter{Since: start, Until: start.Add(30 * 24 * time.Hour)}
 	for _, q := range []struct {
-		name string
-		q    store.AnalyticsQuery
+		name    string
+		q       store.AnalyticsQuery
+		sources []string
 	}{
-		{"UsageByModelPerDay", store.AnalyticsQuery{Filter: month, GroupBy: []string{store.DimModel}, Bucket: store.BucketDay}},
-		{"Top10KeysByCost", store.AnalyticsQuery{Filter: month, GroupBy: []string{store.DimKey}, OrderBy: store.OrderCost, Limit: 10}},
-		{"UsageByMetadataTag", store.AnalyticsQuery{Filter: month, GroupBy: []string{"metadata.app"}}},
+		{"UsageByModelPerDay", store.AnalyticsQuery{Filter: month, GroupBy: []string{store.DimModel}, Bucket: store.BucketDay}, both},
+		{"Top10KeysByCost", store.AnalyticsQuery{Filter: month, GroupBy: []string{store.DimKey}, OrderBy: store.OrderCost, Limit: 10}, both},
+		{"UsageByMetadataTag", store.AnalyticsQuery{Filter: month, GroupBy: []string{"metadata.app"}}, []string{store.SourceLog}},
 	} {
-		b.Run(q.name, func(b *testing.B) {
+		for _, src := range q.sources {
+			b.Run(src+"/"+q.name, func(b *testing.B) {
+				q.q.Source = src
+				for b.Loop() {
+					if res, err := s.AnalyzeUsage(b.Context(), q.q); err != nil || len(res.Rows) == 0 || res.Source != src {
+						b.Fatalf("AnalyzeUsage: %d rows from %s, %v", len(res.Rows), res.Source, err)
+					}
+				}
+				b.ReportMetric(float64(rows), "rows")
+			})
+		}
+	}
+	for _, src := range both {
+		b.Run(src+"/LatencyPercentilesPerModel", func(b *testing.B) {
 			for b.Loop() {
-				if rows, err := s.AnalyzeRequestLogs(b.Context(), q.q); err != nil || len(rows) == 0 {
-					b.Fatalf("AnalyzeRequestLogs: %d rows, %v", len(rows), err)
+				if got, err := s.AnalyzeLatency(b.Context(), store.LatencyQuery{Filter: month, Source: src}); err != nil || len(got.Models) != 20 {
+					b.Fatalf("AnalyzeLatency: %d models, %v", len(got.Models), err)
 				}
 			}
 			b.ReportMetric(float64(rows), "rows")
 		})
 	}
-	b.Run("LatencyPercentilesPerModel", func(b *testing.B) {
-		for b.Loop() {
-			if got, err := s.RequestLogLatency(b.Context(), month); err != nil || len(got) != 20 {
-				b.Fatalf("RequestLogLatency: %d models, %v", len(got), err)
-			}
-		}
-		b.ReportMetric(float64(rows), "rows")
-	})
 }
+
+// both are the sources of the queries rollups can answer.
+var both = []string{store.SourceLog, store.SourceRollup}

@@ -25,7 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, group := range [][]test{
 		teamTests, projectTests, userTests, keyTests, keyLifecycleTests,
 		credentialTests, routeTests, auditTests, pagingTests, snapshotTests, requestLogTests, budgetTests,
-		responseTests, analyticsTests, guardrailTests, budgetDefTests, bodyTests, batchTests,
+		responseTests, analyticsTests, rollupTests, guardrailTests, budgetDefTests, bodyTests, batchTests,
 	} {
 		tests = append(tests, group...)
 	}

@@ -14,42 +14,52 @@ import (
 
 // AnalyticsDialect is what differs between the databases in aggregate queries.
 type AnalyticsDialect struct {
-	// Bucket returns an expression truncating column at to the start of its UTC hour, day
-	// or month, in at's own encoding.
-	Bucket func(unit string) string
+	// Bucket returns an expression truncating time column col (request_logs.at,
+	// request_rollups.hour) to the start of its UTC hour, day or month, in col's own
+	// encoding.
+	Bucket func(unit, col string) string
 	// MetaTag returns an expression for a client metadata tag's text, NULL when absent;
 	// tag has passed store.ValidMetadataTag.
 	MetaTag func(tag string) string
 	// PercentileDisc says the database has percentile_disc; without it percentiles are
 	// computed in Go from one bounded scan.
 	PercentileDisc bool
+	// RollupLock, when set, runs first in each RebuildRollups transaction to hold off the
+	// log writer's rollup upserts until the recomputed hours commit.
+	RollupLock string
 }
 
 // SQLiteAnalytics works on at as Unix microseconds and metadata as JSON text.
 var SQLiteAnalytics = AnalyticsDialect{
-	Bucket: func(unit string) string {
+	Bucket: func(unit, col string) string {
 		switch unit {
 		case store.BucketHour:
-			return "(at / 3600000000) * 3600000000"
+			return "(" + col + " / 3600000000) * 3600000000"
 		case store.BucketDay:
-			return "(at / 86400000000) * 86400000000"
+			return "(" + col + " / 86400000000) * 86400000000"
 		}
-		return "CAST(strftime('%s', at / 1000000, 'unixepoch', 'start of month') AS INTEGER) * 1000000"
+		return "CAST(strftime('%s', " + col + " / 1000000, 'unixepoch', 'start of month') AS INTEGER) * 1000000"
 	},
 	MetaTag: func(tag string) string { return `json_extract(metadata, '$."` + tag + `"')` },
 }
 
 // PostgresAnalytics works on at as timestamptz and metadata as jsonb.
 var PostgresAnalytics = AnalyticsDialect{
-	Bucket: func(unit string) string {
-		return "date_trunc('" + unit + "', at, 'UTC')"
+	Bucket: func(unit, col string) string {
+		return "date_trunc('" + unit + "', " + col + ", 'UTC')"
 	},
 	MetaTag:        func(tag string) string { return "(metadata ->> '" + tag + "')" },
 	PercentileDisc: true,
+	// SHARE ROW EXCLUSIVE conflicts with the ROW EXCLUSIVE an upsert takes and with itself.
+	RollupLock: "LOCK TABLE request_rollups IN SHARE ROW EXCLUSIVE MODE",
 }
 
 // logWhere adds f's conditions to l.
-func (c *Core) logWhere(l *listQuery, f store.RequestLogFilter) {
+func (c *Core) logWhere(l *listQuery, f store.RequestLogFilter) { c.timedWhere(l, f, "at") }
+
+// timedWhere adds f's conditions to l, with timeCol as the time column; request_rollups
+// has the same dimension columns as request_logs and no metadata.
+func (c *Core) timedWhere(l *listQuery, f store.RequestLogFilter, timeCol string) {
 	for _, eq := range []struct{ col, v string }{
 		{"key_id", f.KeyID}, {"team_id", f.TeamID}, {"model", f.Model}, {"provider", f.Provider},
 		{"error_type", f.ErrorType}, {"user_id", f.UserID},
@@ -62,10 +72,10 @@ func (c *Core) logWhere(l *listQuery, f store.RequestLogFilter) {
 		l.filter("status = ?", f.Status)
 	}
 	if !f.Since.IsZero() {
-		l.filter("at >= ?", c.d.Time(normTime(f.Since)))
+		l.filter(timeCol+" >= ?", c.d.Time(normTime(f.Since)))
 	}
 	if !f.Until.IsZero() {
-		l.filter("at < ?", c.d.Time(normTime(f.Until)))
+		l.filter(timeCol+" < ?", c.d.Time(normTime(f.Until)))
 	}
 	tags := make([]string, 0, len(f.Metadata))
 	for tag := range f.Metadata {
@@ -88,15 +98,42 @@ var dimColumns = map[string]string{
 	store.DimModel: "model", store.DimProvider: "provider", store.DimKey: "key_id", store.DimUser: "user_id",
 	store.DimTeam: "team_id", store.DimProject: "project_id", store.DimRoute: "route",
 	store.DimStatus: "CAST(status AS TEXT)", store.DimErrorType: "error_type",
+	store.DimUpstreamModel: "upstream_model", store.DimErrorCode: "error_code", store.DimCacheResult: "cache_result",
 }
 
 var orderColumns = map[string]string{
 	"": "requests", store.OrderRequests: "requests", store.OrderCost: "cost",
-	store.OrderTokens: "prompt + completion", store.OrderErrors: "errors",
+	// Spelled out: PostgreSQL's ORDER BY takes an output alias alone, not in an expression.
+	// Both request_logs and request_rollups have these columns.
+	store.OrderTokens: "(SUM(prompt_tokens) + SUM(completion_tokens))", store.OrderErrors: "errors",
 }
+
+// aggTable is what an analytics GROUP BY reads: the table, its time column and the
+// aggregates, in AnalyticsRow order from Requests to LatencyMsTotal.
+type aggTable struct {
+	table, timeCol string
+	aggs           []string
+}
+
+var logAggs = aggTable{"request_logs", "at", []string{"COUNT(*) AS requests",
+	"CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors",
+	"CAST(SUM(prompt_tokens) AS BIGINT) AS prompt", "CAST(SUM(completion_tokens) AS BIGINT) AS completion",
+	"CAST(SUM(cached_tokens) AS BIGINT)", "CAST(SUM(cost_micro_usd) AS BIGINT) AS cost",
+	"CAST(SUM(latency_ms) AS BIGINT)"}}
+
+var rollupAggs = aggTable{"request_rollups", "hour", []string{"CAST(SUM(requests) AS BIGINT) AS requests",
+	"CAST(SUM(errors) AS BIGINT) AS errors",
+	"CAST(SUM(prompt_tokens) AS BIGINT) AS prompt", "CAST(SUM(completion_tokens) AS BIGINT) AS completion",
+	"CAST(SUM(cached_tokens) AS BIGINT)", "CAST(SUM(cost_micro_usd) AS BIGINT) AS cost",
+	"CAST(SUM(latency_ms_sum) AS BIGINT)"}}
 
 // AnalyzeRequestLogs implements store.Store with one GROUP BY over the filtered range.
 func (c *Core) AnalyzeRequestLogs(ctx context.Context, q store.AnalyticsQuery) ([]store.AnalyticsRow, error) {
+	return c.analyze(ctx, q, logAggs)
+}
+
+// analyze runs q as one GROUP BY over src.
+func (c *Core) analyze(ctx context.Context, q store.AnalyticsQuery, src aggTable) ([]store.AnalyticsRow, error) {
 	if err := q.Validate(); err != nil {
 		return nil, c.wrap("analyze request logs", "", err)
 	}
@@ -107,7 +144,7 @@ func (c *Core) AnalyzeRequestLogs(ctx context.Context, q store.AnalyticsQuery) (
 	}
 	var sel []string
 	if q.Bucket != "" {
-		sel = append(sel, c.d.Analytics.Bucket(q.Bucket)+" AS bucket")
+		sel = append(sel, c.d.Analytics.Bucket(q.Bucket, src.timeCol)+" AS bucket")
 	}
 	for _, d := range q.GroupBy {
 		expr, ok := dimColumns[d]
@@ -117,15 +154,11 @@ func (c *Core) AnalyzeRequestLogs(ctx context.Context, q store.AnalyticsQuery) (
 		sel = append(sel, expr)
 	}
 	groups := len(sel)
-	sel = append(sel, "COUNT(*) AS requests",
-		"CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors",
-		"CAST(SUM(prompt_tokens) AS BIGINT) AS prompt", "CAST(SUM(completion_tokens) AS BIGINT) AS completion",
-		"CAST(SUM(cached_tokens) AS BIGINT)", "CAST(SUM(cost_micro_usd) AS BIGINT) AS cost",
-		"CAST(SUM(latency_ms) AS BIGINT)")
+	sel = append(sel, src.aggs...)
 	var l listQuery
-	c.logWhere(&l, q.Filter)
+	c.timedWhere(&l, q.Filter, src.timeCol)
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM request_logs" + l.whereSQL())
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + src.table + l.whereSQL())
 	if groups > 0 {
 		ord := make([]string, groups)
 		for i := range ord {
@@ -155,7 +188,7 @@ func (c *Core) AnalyzeRequestLogs(ctx context.Context, q store.AnalyticsQuery) (
 		for i := range row.Group {
 			dest = append(dest, &row.Group[i])
 		}
-		dest = append(dest, &row.Requests, nullInt{&row.Errors}, nullInt{&row.PromptTokens},
+		dest = append(dest, nullInt{&row.Requests}, nullInt{&row.Errors}, nullInt{&row.PromptTokens},
 			nullInt{&row.CompletionTokens}, nullInt{&row.CachedTokens}, nullInt{&row.CostMicroUSD},
 			nullInt{&row.LatencyMsTotal})
 		if err := r.Scan(dest...); err != nil {

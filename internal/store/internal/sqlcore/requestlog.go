@@ -36,7 +36,7 @@ var fullLogInsert = logInsertSQL(logRowsPerStatement)
 
 // logInsertSQL builds an INSERT of n rows. ON CONFLICT DO NOTHING makes a retried batch
 // that had in fact committed (a lost reply) a no-op instead of a conflict that would fail
-// the batch.
+// the batch; RETURNING names the rows actually inserted, the only ones the rollups add.
 func logInsertSQL(n int) string {
 	row := "(" + strings.Repeat("?, ", requestLogArgs-1) + "?)"
 	var b strings.Builder
@@ -48,12 +48,13 @@ func logInsertSQL(n int) string {
 		}
 		b.WriteString(row)
 	}
-	b.WriteString(" ON CONFLICT (id) DO NOTHING")
+	b.WriteString(" ON CONFLICT (id) DO NOTHING RETURNING id")
 	return b.String()
 }
 
-// InsertRequestLogs implements store.Store. It writes every chunk in one transaction
-// without bumping Version.
+// InsertRequestLogs implements store.Store. It writes every chunk, and adds the logs it
+// inserted to the hourly rollups, in one transaction without bumping Version: both commit
+// or neither, and a log already stored is neither inserted nor counted again.
 func (c *Core) InsertRequestLogs(ctx context.Context, logs []store.RequestLog) error {
 	if len(logs) == 0 {
 		return nil
@@ -67,6 +68,7 @@ func (c *Core) InsertRequestLogs(ctx context.Context, logs []store.RequestLog) e
 	stamp := now()
 	args := make([]any, 0, min(len(logs), logRowsPerStatement)*requestLogArgs)
 	err := c.db.Write(ctx, func(tx Querier) error {
+		rollups := rollupBatch{}
 		for start := 0; start < len(logs); start += logRowsPerStatement {
 			chunk := logs[start:min(start+logRowsPerStatement, len(logs))]
 			args = args[:0]
@@ -80,13 +82,47 @@ func (c *Core) InsertRequestLogs(ctx context.Context, logs []store.RequestLog) e
 			if len(chunk) != logRowsPerStatement {
 				query = logInsertSQL(len(chunk))
 			}
-			if _, err := tx.Exec(ctx, query, args...); err != nil {
+			inserted, err := insertedIDs(ctx, tx, query, args)
+			if err != nil {
 				return err
 			}
+			for i := range chunk {
+				l := &chunk[i]
+				if !inserted[l.ID] {
+					continue
+				}
+				delete(inserted, l.ID) // a batch repeating an ID stored it once
+				at := stamp
+				if !l.At.IsZero() {
+					at = normTime(l.At)
+				}
+				rollups.add(l, at)
+			}
+		}
+		if err := rollups.write(ctx, c, tx); err != nil {
+			return err
 		}
 		return c.insertBodies(ctx, tx, logs, stamp)
 	})
 	return c.wrap("insert request logs", logs[0].ID, err)
+}
+
+// insertedIDs runs an INSERT ... RETURNING id and collects the ids.
+func insertedIDs(ctx context.Context, tx Querier, query string, args []any) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make(map[string]bool, len(args)/requestLogArgs)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
 }
 
 func (c *Core) appendLogArgs(args []any, l *store.RequestLog, stamp time.Time) ([]any, error) {
