@@ -135,13 +135,13 @@ type Ledger struct {
 	states  map[string]*state // by budget ID, kept across reloads
 	retired []retiredWindow   // past periods with spend still to flush
 
-	store  Store // nil: memory only
-	seq    atomic.Uint64
+	store Store // nil: memory only
+	seq   atomic.Uint64
 	// peerTTL is Options.PeerTTL, or 0 until Run sets its default.
 	peerTTL atomic.Int64
-	bcast  broadcast
-	alerts chan alert
-	hook   func(Alert) // test observer of alerts that were sent; nil in production
+	bcast   broadcast
+	alerts  chan alert
+	hook    func(Alert) // test observer of alerts that were sent; nil in production
 }
 
 type retiredWindow struct {
