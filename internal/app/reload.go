@@ -116,7 +116,9 @@ func (a *App) loadBase() (*config.Config, *config.Source, error) {
 }
 
 // watchStore picks up models stored through another node's admin API: when the store's change
-// counter moves and the stored models differ from those compiled, the table is rebuilt.
+// counter moves and the stored models differ from those compiled, the table is rebuilt. It
+// checks every interval, and at once when another node announces a change over NATS: the
+// announcement only saves the wait, since messages can be lost.
 func (a *App) watchStore(ctx context.Context, every time.Duration) {
 	lastVersion, _ := a.store.Version(ctx)
 	lastStamp := a.routesStamp(ctx)
@@ -127,6 +129,10 @@ func (a *App) watchStore(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-a.storeKick: // another node announced a change (nil channel without NATS)
+			if err := a.auth.Sync(ctx, a.store); err != nil && ctx.Err() == nil {
+				a.log.Warn("auth: refreshing keys from the store failed; serving the last snapshot", "err", err)
+			}
 		}
 		v, err := a.store.Version(ctx)
 		if err != nil || v == lastVersion {

@@ -149,6 +149,19 @@ func (l *Ledger) BroadcastAll() {
 	}
 }
 
+// SpendUpdates returns the updates of every current window this node has spent in: what a
+// node stopping sends after its final flush, so peers stop counting its spend beside the
+// store's total at once rather than when they forget it.
+func (l *Ledger) SpendUpdates() []SpendUpdate {
+	var ups []SpendUpdate
+	for _, e := range l.set.Load().byID {
+		if w := e.st.cur.Load(); w != nil && w.settled.Load() > 0 {
+			ups = append(ups, w.update())
+		}
+	}
+	return ups
+}
+
 func (w *window) update() SpendUpdate {
 	w.peers.mu.Lock()
 	f, t := w.peers.flushed, w.peers.flushTotal

@@ -95,8 +95,8 @@ func Connect(opts Options) (*Node, error) {
 		nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(true),
 		nats.ReconnectWait(time.Second),
-		nats.ConnectHandler(func(*nats.Conn) { n.connected("connected") }),
-		nats.ReconnectHandler(func(*nats.Conn) { n.connected("reconnected") }),
+		nats.ConnectHandler(func(c *nats.Conn) { n.connected(c, "connected") }),
+		nats.ReconnectHandler(func(c *nats.Conn) { n.connected(c, "reconnected") }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			n.log.Warn("disconnected from NATS; changes and spend reach this node by polling until it reconnects", "err", err)
 		}),
@@ -126,8 +126,9 @@ func Connect(opts Options) (*Node, error) {
 // ID is this run's unique node ID.
 func (n *Node) ID() string { return n.id }
 
-func (n *Node) connected(how string) {
-	n.log.Info(how+" to NATS", "url", n.nc.ConnectedUrlRedacted(), "node", n.id)
+// connected runs on nats.go's callback goroutine, possibly before Connect has set n.nc.
+func (n *Node) connected(c *nats.Conn, how string) {
+	n.log.Info(how+" to NATS", "url", c.ConnectedUrlRedacted(), "node", n.id)
 	if n.opts.OnConnect != nil {
 		n.opts.OnConnect()
 	}
