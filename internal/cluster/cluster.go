@@ -117,7 +117,11 @@ func Connect(opts Options) (*Node, error) {
 		nc.Close()
 		return nil, fmt.Errorf("cluster: subscribe %s: %w", n.spend, err)
 	}
-	if !nc.IsConnected() {
+	if nc.IsConnected() {
+		// The server has registered the subscriptions once it answers: from here on no
+		// notice is missed.
+		_ = nc.FlushTimeout(2 * time.Second)
+	} else {
 		n.log.Warn("NATS is unreachable; serving with polling only and retrying in the background", "url", opts.URL)
 	}
 	return n, nil
