@@ -141,7 +141,7 @@ func (a *App) watchStore(ctx context.Context, every time.Duration) {
 		lastVersion = v
 		stamp := a.routesStamp(ctx)
 		if stamp == lastStamp {
-			continue // a key or team changed; auth follows on its own (the stamp covers models and guardrail policies)
+			continue // a key or team changed; auth follows on its own (the stamp covers models, guardrail policies and credentials)
 		}
 		lastStamp = stamp
 		if err := a.Reload(); err != nil {
@@ -162,5 +162,6 @@ func (a *App) routesStamp(ctx context.Context) string {
 		b.WriteString(r.UpdatedAt.String())
 	}
 	b.WriteString(a.guardrailsStamp(ctx))
+	b.WriteString(a.credentialsStamp(ctx))
 	return b.String()
 }

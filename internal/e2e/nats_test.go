@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sluicehq/sluice/internal/mockllm"
 )
 
 // natsURL is the test NATS server: SLUICE_TEST_NATS_URL, else the one CI runs on
@@ -37,26 +39,33 @@ func natsURL(t *testing.T) string {
 }
 
 // natsNodes starts two gateways on one fresh PostgreSQL schema and one NATS subject prefix
-// of their own. Their store sync_interval is an hour, so anything one node learns from the
-// other within the test came over NATS.
+// of their own, with defaultConfig and extra. Their store sync_interval is an hour, so
+// anything one node learns from the other within the test came over NATS.
 func natsNodes(t *testing.T, extra string) (a, b *gateway, dsn string) {
+	t.Helper()
+	mock := listenMock(t)
+	return natsNodesWith(t, mock, strings.NewReplacer("{{MOCK}}", mock.URL(), "{{TIMEOUT}}", "1m").Replace(defaultConfig)+extra)
+}
+
+// natsNodesWith is natsNodes with base (providers, models, budgets) instead of defaultConfig.
+func natsNodesWith(t *testing.T, mock *mockllm.Instance, base string) (a, b *gateway, dsn string) {
 	t.Helper()
 	nats := natsURL(t)
 	dsn = postgresSchema(t)
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
-	mock := listenMock(t)
-	cfg := strings.NewReplacer("{{MOCK}}", mock.URL(), "{{TIMEOUT}}", "1m").Replace(defaultConfig) + `
+	cfg := base + `
 store:
   driver: postgres
   dsn: "` + dsn + `"
   sync_interval: 1h
 auth:
   master_key: ` + clientKey + `
+  credentials_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
 cluster:
   nats_url: ` + nats + `
   subject_prefix: sluice_test.` + hex.EncodeToString(rnd[:]) + `
-` + extra
+`
 	a, _ = node(t, cfg, mock)
 	b, _ = node(t, cfg, mock)
 	return a, b, dsn
@@ -197,4 +206,28 @@ func budgetSpent(t *testing.T, g *gateway, id string) int64 {
 	st := mustAdmin(t, g, clientKey, "GET", "/admin/v1/budgets/"+id+"/status", nil, http.StatusOK)
 	spent, _ := st["spent"].(float64)
 	return int64(spent)
+}
+
+// A provider credential stored through node A reaches node B's routing table at once: the
+// provider that had no key on node B answers there too.
+func TestNATSPushesStoredCredentialsToOtherNodes(t *testing.T) {
+	mock := listenMock(t)
+	a, b, _ := natsNodesWith(t, mock, `
+providers:
+  vault:
+    type: openai
+    base_url: `+mock.URL()+`/v1
+    credential: prod
+`)
+	params := userMsg("hi")
+	params.Model = "vault/m"
+	onB := b.client()
+	if _, err := onB.Chat.Completions.New(context.Background(), params); err == nil {
+		t.Fatalf("node B answered before any credential was stored")
+	}
+	mustAdmin(t, a, clientKey, "POST", "/admin/v1/credentials", map[string]any{"provider": "vault", "name": "prod", "secret": mockKey}, 201)
+	waitFor(t, "node B to use the credential stored on node A", func() bool {
+		_, err := onB.Chat.Completions.New(context.Background(), params)
+		return err == nil
+	})
 }
