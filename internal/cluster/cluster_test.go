@@ -170,8 +170,18 @@ func TestNodeReconnectsAfterNATSRestarts(t *testing.T) {
 	waitUntil(t, "both nodes to reconnect", func() bool {
 		return a.connects.Load() > 0 && b.connects.Load() > 0 && a.Stats().Connected && b.Stats().Connected
 	})
-	a.PublishChange(3, KindKey)
-	if c := receive(t, b.changes, "change after the restart"); c.Version != 3 {
+	// b's subscription is resent on reconnection; publish until the server has it.
+	var c Change
+	waitUntil(t, "b to receive a change after the restart", func() bool {
+		a.PublishChange(3, KindKey)
+		select {
+		case c = <-b.changes:
+			return true
+		case <-time.After(50 * time.Millisecond):
+			return false
+		}
+	})
+	if c.Version != 3 {
 		t.Fatalf("b received %+v after the restart, want version 3 (version 2 was dropped, not buffered)", c)
 	}
 }
