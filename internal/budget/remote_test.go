@@ -187,3 +187,27 @@ func TestBroadcastCoalescesAndDropsWhenFull(t *testing.T) {
 		t.Fatalf("BroadcastAll sent budgets %v, want [b1 b2]", ids)
 	}
 }
+
+// BenchmarkAdmitSettleBroadcasting is BenchmarkAdmitSettle with spend broadcasts on and a
+// broadcaster draining the queue: the settle only marks its windows and, once per
+// coalescing period, queues them.
+func BenchmarkAdmitSettleBroadcasting(b *testing.B) {
+	team := tokenBudget("team", 1<<60)
+	team.Scope, team.ScopeID = ScopeTeam, "team_1"
+	usd := &Budget{ID: "org", Unit: USD, Limit: 1 << 50, Period: Daily, Location: time.UTC, Thresholds: []int{50, 80, 100}, ReserveTokens: 4096}
+	l := New([]*Budget{team, usd}, Options{BroadcastQueue: 64})
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	go l.Broadcast(ctx, time.Millisecond, func([]SpendUpdate) {})
+	est := &Estimate{PromptTokens: 500, MaxTokens: 256, PromptPerMTok: 150_000, CompletionPerMTok: 600_000}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := l.Admit(org, est)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l.Settle(&res, Amount{Tokens: 700, MicroUSD: 200})
+		}
+	})
+}
