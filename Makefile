@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGenerateContent$$' -fuzztime $(FUZZTIME) ./internal/inbound/gemini
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./internal/inbound/responses
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/batch
+	$(GO) test -run '^$$' -fuzz '^FuzzPeerSpendIsExactOnceDelivered$$' -fuzztime $(FUZZTIME) ./internal/budget
 
 # bench runs the end-to-end load benchmark: mockllm directly vs through sluice.
 #   make bench BENCH_FLAGS='--rates 500,1000 --duration 5s'   (see bench/README.md)

@@ -18,6 +18,7 @@ import (
 	"github.com/sluicehq/sluice/internal/auth/oidc"
 	"github.com/sluicehq/sluice/internal/batch"
 	"github.com/sluicehq/sluice/internal/budget"
+	"github.com/sluicehq/sluice/internal/cluster"
 	"github.com/sluicehq/sluice/internal/config"
 	"github.com/sluicehq/sluice/internal/gateway"
 	"github.com/sluicehq/sluice/internal/guardrail"
@@ -78,6 +79,10 @@ type App struct {
 	sealer   *secret.Sealer // nil without auth.credentials_key
 	budgets  *budget.Ledger
 	batches  *batch.Worker // nil when batch.enabled is off
+	cluster  *cluster.Node // nil without cluster.nats_url
+	// storeKick asks watchStore to resync at once (a change announced over NATS); nil
+	// without a control plane.
+	storeKick chan struct{}
 
 	closeCache func() // releases the response cache's connections
 
@@ -141,6 +146,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	metrics.WatchBudgets(a.budgets)
+	if cfg.Cluster.Enabled() {
+		if err := a.openCluster(cfg); err != nil {
+			a.closeMock()
+			a.store.Close()
+			return nil, err
+		}
+	}
 	prices, err := priceCatalog(cfg.Pricing)
 	if err != nil {
 		a.closeMock()
@@ -257,6 +269,8 @@ func (a *App) Run(ctx context.Context) error {
 	go a.purgeResponses(bgCtx)
 	go a.purgeRequestBodies(bgCtx)
 	go a.purgeRollups(bgCtx)
+	go a.runCluster(bgCtx)
+	defer a.closeCluster()
 	batchCtx, stopBatches := context.WithCancel(context.WithoutCancel(ctx))
 	batchesDone := make(chan struct{})
 	go a.runBatches(batchCtx, batchesDone)
@@ -280,6 +294,7 @@ func (a *App) Run(ctx context.Context) error {
 	stopRecorder()
 	<-recDone
 	<-budgetDone
+	a.announceFinalSpend()
 	if terr := a.tracing.Shutdown(context.WithoutCancel(ctx)); terr != nil {
 		a.log.Warn("exporting the last spans failed", "err", terr)
 	}

@@ -19,7 +19,7 @@ func (a *App) openBudgets(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	a.budgets = budget.New(bs, budget.Options{Store: a.store, Logger: a.log})
+	a.budgets = budget.New(bs, budgetOptions(cfg, budget.Options{Store: a.store, Logger: a.log}))
 	if err := a.budgets.Sync(ctx); err != nil {
 		return fmt.Errorf("app: load budget spend: %w", err)
 	}

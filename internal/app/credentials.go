@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sluicehq/sluice/internal/admin"
 	"github.com/sluicehq/sluice/internal/config"
@@ -69,3 +70,27 @@ var errNoCredential = errors.New("no stored credential")
 
 // storeChanged rebuilds the routing table after a stored credential or model changed.
 func (a *App) storeChanged(context.Context) error { return a.Reload() }
+
+// credentialsStamp identifies the stored credentials' state (storing one again seals it under
+// a new nonce), so that a credential stored through another node's admin API rebuilds this
+// node's table as well. Empty without auth.credentials_key: then none is ever used.
+func (a *App) credentialsStamp(ctx context.Context) string {
+	if a.sealer == nil {
+		return ""
+	}
+	var b strings.Builder
+	opts := store.ListOptions{Limit: store.MaxLimit}
+	for {
+		page, err := a.store.ListCredentials(ctx, "", opts)
+		if err != nil {
+			return ""
+		}
+		for _, c := range page.Items {
+			fmt.Fprintf(&b, "|%s:%x", c.ID, c.Nonce)
+		}
+		if page.Next == "" {
+			return b.String()
+		}
+		opts.After = page.Next
+	}
+}

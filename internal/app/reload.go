@@ -116,7 +116,9 @@ func (a *App) loadBase() (*config.Config, *config.Source, error) {
 }
 
 // watchStore picks up models stored through another node's admin API: when the store's change
-// counter moves and the stored models differ from those compiled, the table is rebuilt.
+// counter moves and the stored models differ from those compiled, the table is rebuilt. It
+// checks every interval, and at once when another node announces a change over NATS: the
+// announcement only saves the wait, since messages can be lost.
 func (a *App) watchStore(ctx context.Context, every time.Duration) {
 	// Compared with the state New compiled, not the state now: another node may have changed
 	// it since, and that change must not be taken for the baseline.
@@ -128,6 +130,10 @@ func (a *App) watchStore(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-a.storeKick: // another node announced a change (nil channel without NATS)
+			if err := a.auth.Sync(ctx, a.store); err != nil && ctx.Err() == nil {
+				a.log.Warn("auth: refreshing keys from the store failed; serving the last snapshot", "err", err)
+			}
 		}
 		v, err := a.store.Version(ctx)
 		if err != nil || v == lastVersion {
@@ -136,7 +142,7 @@ func (a *App) watchStore(ctx context.Context, every time.Duration) {
 		lastVersion = v
 		stamp := a.routesStamp(ctx)
 		if stamp == lastStamp {
-			continue // a key or team changed; auth follows on its own (the stamp covers models, guardrail policies and budgets)
+			continue // a key or team changed; auth follows on its own (the stamp covers models, guardrail policies, budgets and credentials)
 		}
 		lastStamp = stamp
 		if err := a.Reload(); err != nil {
@@ -158,5 +164,6 @@ func (a *App) routesStamp(ctx context.Context) string {
 	}
 	b.WriteString(a.guardrailsStamp(ctx))
 	b.WriteString(a.budgetsStamp(ctx))
+	b.WriteString(a.credentialsStamp(ctx))
 	return b.String()
 }

@@ -21,7 +21,7 @@ func (l *Ledger) Charge(who *Who, actual Amount) {
 			continue
 		}
 		w := l.window(e, now)
-		w.pending.Add(v)
+		l.add(w, v)
 		if e.b.Period == Total {
 			w.since.CompareAndSwap(0, now)
 		}

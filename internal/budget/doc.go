@@ -7,6 +7,9 @@
 // the reservation with the actual amount exactly once. A background loop (Run) merges each
 // node's spend into the shared store every sync interval and raises threshold alerts, which
 // the store deduplicates across nodes and restarts before they are posted to webhooks.
+// With a control plane, Broadcast sends each node's spend to the others as it is settled and
+// ApplySpend counts theirs at once, without ever counting it twice beside the store's total
+// (remote.go).
 //
 // Used by gateway (the request path), admin (status and events) and app (wiring).
 package budget

@@ -11,7 +11,9 @@ import (
 
 // window holds one budget's counters for one period.
 type window struct {
-	start, end int64 // Unix nanoseconds, [start, end)
+	id         string // the budget's
+	seq        uint64 // this incarnation, unique in the ledger: names it in broadcasts
+	start, end int64  // Unix nanoseconds, [start, end)
 	// merged is the spend the store reported at the last sync (every node's, this one's
 	// flushed part included); pending is this node's settled spend not yet flushed.
 	merged   atomic.Int64
@@ -22,9 +24,23 @@ type window struct {
 	// since is when spending in the period began, for the burn rate: the period start, or
 	// for a total budget the first spend the store has seen.
 	since atomic.Int64
+	// settled is all this node settled in the window, flushed or not: what it broadcasts.
+	settled atomic.Int64
+	// remote is the other nodes' spend heard over the control plane and not yet in merged
+	// (remote.go); peers holds its parts.
+	remote atomic.Int64
+	dirty  atomic.Bool // queued for broadcast
+	peers  peers
 }
 
-func (w *window) spent() int64 { return w.merged.Load() + w.pending.Load() }
+func (w *window) spent() int64 { return w.merged.Load() + w.pending.Load() + w.remote.Load() }
+
+// add charges v settled here to w.
+func (l *Ledger) add(w *window, v int64) {
+	w.pending.Add(v)
+	w.settled.Add(v)
+	l.queueBroadcast(w)
+}
 
 // state is one budget's counters across periods. It outlives reloads of the budget set, so
 // changing a budget's thresholds does not lose its spend.
@@ -119,9 +135,13 @@ type Ledger struct {
 	states  map[string]*state // by budget ID, kept across reloads
 	retired []retiredWindow   // past periods with spend still to flush
 
-	store  Store // nil: memory only
-	alerts chan alert
-	hook   func(Alert) // test observer of alerts that were sent; nil in production
+	store Store // nil: memory only
+	seq   atomic.Uint64
+	// peerTTL is Options.PeerTTL, or 0 until Run sets its default.
+	peerTTL atomic.Int64
+	bcast   broadcast
+	alerts  chan alert
+	hook    func(Alert) // test observer of alerts that were sent; nil in production
 }
 
 type retiredWindow struct {
@@ -137,6 +157,13 @@ type Options struct {
 	// AlertQueue bounds alerts waiting for delivery; default 256. Alerts beyond it are
 	// dropped and logged, never waited for.
 	AlertQueue int
+	// BroadcastQueue, when > 0, turns on spend broadcasts (remote.go): it bounds the
+	// windows waiting to be sent; beyond it a settle's notice is dropped and counted.
+	BroadcastQueue int
+	// PeerTTL forgets another node's unflushed spend not heard of for this long (the node
+	// died, or the control plane is down and the store has taken over). Default
+	// 3 × the Run interval.
+	PeerTTL time.Duration
 }
 
 // New returns a Ledger with budgets bs.
@@ -149,6 +176,10 @@ func New(bs []*Budget, opts Options) *Ledger {
 		l.log = slog.New(slog.DiscardHandler)
 	}
 	l.alerts = make(chan alert, max(opts.AlertQueue, 256))
+	if opts.BroadcastQueue > 0 {
+		l.bcast.queue = make(chan *window, opts.BroadcastQueue)
+	}
+	l.peerTTL.Store(int64(opts.PeerTTL))
 	l.Swap(bs)
 	return l
 }
@@ -197,7 +228,7 @@ func (l *Ledger) window(e *entry, now int64) *window {
 		if w != nil && w.start == start && w.end == end {
 			return w // a clock step back inside the same period
 		}
-		nw := &window{start: start, end: end}
+		nw := &window{id: e.b.ID, seq: l.seq.Add(1), start: start, end: end}
 		if e.b.Period != Total {
 			nw.since.Store(start)
 		}
@@ -275,7 +306,7 @@ func (l *Ledger) SettleReserved(res *Reservation) {
 		if h.amount <= 0 {
 			continue
 		}
-		h.w.pending.Add(h.amount)
+		l.add(h.w, h.amount)
 		l.checkThresholds(h.e, h.w)
 	}
 	res.n = 0
@@ -295,7 +326,7 @@ func (l *Ledger) Settle(res *Reservation, actual Amount) {
 		if v <= 0 {
 			continue
 		}
-		h.w.pending.Add(v)
+		l.add(h.w, v)
 		if h.e.b.Period == Total {
 			h.w.since.CompareAndSwap(0, l.clock().UnixNano())
 		}

@@ -14,6 +14,7 @@ func (l *Ledger) Run(ctx context.Context, interval time.Duration) {
 	client := &http.Client{Timeout: webhookTimeout}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() { l.deliverAlerts(context.WithoutCancel(ctx), client, stop); close(done) }()
+	l.peerTTL.CompareAndSwap(0, int64(3*interval))
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -86,9 +87,19 @@ func (l *Ledger) Sync(ctx context.Context) error {
 		return err
 	}
 	var still []retiredWindow
+	ttl := time.Duration(l.peerTTL.Load())
 	for i := range items {
 		it := &items[i]
-		it.w.merged.Store(totals[i].Spent)
+		total := totals[i].Spent
+		if it.delta > 0 {
+			it.w.recordFlush(it.delta, total)
+		}
+		// merged first: until peers are absorbed their flushed spend counts twice, not never.
+		it.w.merged.Store(total)
+		it.w.absorbPeers(total, now, ttl)
+		if it.w.settled.Load() > 0 {
+			l.queueBroadcast(it.w) // peers learn of the flush, and a lost update is repaired
+		}
 		if it.e == nil {
 			if it.w.reserved.Load() != 0 || it.w.pending.Load() != 0 {
 				still = append(still, retiredWindow{it.id, it.w})

@@ -34,6 +34,8 @@ type Config struct {
 	Logging Logging `yaml:"logging"`
 	// Batch is the Batch API: /v1/files, /v1/batches and their worker (batch.go).
 	Batch Batch `yaml:"batch"`
+	// Cluster is the optional NATS control plane between nodes (cluster.go).
+	Cluster Cluster `yaml:"cluster"`
 }
 
 // Pricing adjusts the price catalog shipped with the binary, without a release.
@@ -285,6 +287,7 @@ func (c *Config) ApplyDefaults() {
 	c.responsesDefaults()
 	c.batchDefaults()
 	c.loggingDefaults()
+	c.clusterDefaults()
 	setDefault(&c.Guardrails.StreamWindow, DefaultStreamWindow)
 }
 

@@ -140,6 +140,7 @@ func (c *Config) Validate(src *Source) Problems {
 	c.validateResponses(src, &ps)
 	c.validateBatch(src, &ps)
 	c.validateLogging(src, &ps)
+	c.validateCluster(src, &ps)
 	return ps
 }
 
