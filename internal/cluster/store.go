@@ -56,6 +56,7 @@ const (
 	KindCredential      = "credential"
 	KindModelRoute      = "model_route"
 	KindGuardrailPolicy = "guardrail_policy"
+	KindBudget          = "budget"
 )
 
 func (s *NotifyingStore) CreateTeam(ctx context.Context, t store.Team) (store.Team, error) {
@@ -164,4 +165,18 @@ func (s *NotifyingStore) UpdateGuardrailPolicy(ctx context.Context, p store.Guar
 
 func (s *NotifyingStore) DeleteGuardrailPolicy(ctx context.Context, name string) error {
 	return afterErr(s, ctx, KindGuardrailPolicy, s.Store.DeleteGuardrailPolicy(ctx, name))
+}
+
+func (s *NotifyingStore) CreateStoredBudget(ctx context.Context, b store.StoredBudget) (store.StoredBudget, error) {
+	v, err := s.Store.CreateStoredBudget(ctx, b)
+	return after(s, ctx, KindBudget, v, err)
+}
+
+func (s *NotifyingStore) UpdateStoredBudget(ctx context.Context, b store.StoredBudget) (store.StoredBudget, error) {
+	v, err := s.Store.UpdateStoredBudget(ctx, b)
+	return after(s, ctx, KindBudget, v, err)
+}
+
+func (s *NotifyingStore) DeleteStoredBudget(ctx context.Context, id string) error {
+	return afterErr(s, ctx, KindBudget, s.Store.DeleteStoredBudget(ctx, id))
 }
