@@ -33,7 +33,8 @@ func spendUntilRefused(t *testing.T, g *gateway, key string) (int64, map[string]
 func budgetSpent(t *testing.T, g *gateway, id string) int64 {
 	t.Helper()
 	st := mustAdmin(t, g, clientKey, "GET", "/admin/v1/budgets/"+id+"/status", nil, http.StatusOK)
-	return int64(st["spent"].(float64))
+	spent, _ := st["spent"].(float64)
+	return int64(spent)
 }
 
 // A team budget created through the admin API is enforced at once; raising its limit lets

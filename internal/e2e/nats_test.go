@@ -201,13 +201,6 @@ func metricsText(t *testing.T, g *gateway) string {
 	return string(raw)
 }
 
-func budgetSpent(t *testing.T, g *gateway, id string) int64 {
-	t.Helper()
-	st := mustAdmin(t, g, clientKey, "GET", "/admin/v1/budgets/"+id+"/status", nil, http.StatusOK)
-	spent, _ := st["spent"].(float64)
-	return int64(spent)
-}
-
 // A provider credential stored through node A reaches node B's routing table at once: the
 // provider that had no key on node B answers there too.
 func TestNATSPushesStoredCredentialsToOtherNodes(t *testing.T) {
