@@ -59,11 +59,10 @@ func (g *Gateway) chat(w http.ResponseWriter, r *http.Request) (err error) {
 		return err
 	}
 	g.setCostHeader(w, c)
-	if err := writeJSON(w, http.StatusOK, resp); err != nil {
-		return err
-	}
+	// Stored before the answer leaves: a client that repeats the request as soon as it has
+	// the answer must find it cached.
 	g.cacheStore(ctx, c, resp)
-	return nil
+	return writeJSON(w, http.StatusOK, resp)
 }
 
 // prepareChat is the shared middle of every chat-shaped endpoint: validate, check access,

@@ -44,9 +44,11 @@ func (g *Gateway) relayStream(ctx context.Context, w http.ResponseWriter, r *htt
 				return nil
 			}
 			g.setCostTrailer(w, c)
+			// Stored before [DONE]: a client that repeats the request as soon as the stream
+			// ends must find it (a memory store costs microseconds, Redis one round trip).
+			g.cacheStream(ctx, c)
 			_, _ = w.Write(doneEvent)
 			_ = rc.Flush()
-			g.cacheStream(ctx, c)
 			return nil
 		}
 		if err != nil {
