@@ -2,8 +2,8 @@ package cache
 
 // Expiry and eviction leave tombstones: a dead slot keeps its place (and in a graph its
 // links) until its scope is compacted. Each namespace sweeps its scopes every few Adds (see
-// sweepEvery): a scope with no live entry is dropped, and one with more dead slots than live
-// ones is rebuilt with only the live ones. Scopes searched exactly are rebuilt on the spot (a
+// sweepEvery): a scope with no live entry is dropped, and one with at least as many dead slots as
+// live ones is rebuilt with only the live ones. Scopes searched exactly are rebuilt on the spot (a
 // copy of the live vectors); scopes with a graph are rebuilt on a goroutine that also builds
 // the new graph, while lookups and Adds keep using the old space, then swapped in with the
 // entries added meanwhile. So the memory of a namespace stays within about twice its live
@@ -44,7 +44,7 @@ func (x *Index) sweep(ns *namespace) {
 			delete(ns.scopes, name)
 			ns.mu.Unlock()
 			s.retired.Store(true)
-		case v.n >= minCompact && v.n-live > live:
+		case v.n >= minCompact && v.n-live >= live:
 			withGraph := hasGraph || x.wantsGraph(live)
 			if !withGraph {
 				x.swap(ns, name, s, x.rebuild(s, v, &f, false), v)
