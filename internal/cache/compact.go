@@ -69,9 +69,10 @@ func (x *Index) sweep(ns *namespace) {
 // rebuild returns a private space with the slots of v that f accepts, and their graph.
 func (x *Index) rebuild(s *space, v view, f *filter, withGraph bool) *space {
 	fresh := newSpace(s.dim)
+	buf := make([]float32, 0, s.dim)
 	for slot := range int32(v.n) {
 		if m := v.meta(slot); f.ok(m) {
-			fresh.appendSlot(v.vec(slot), *m)
+			fresh.appendSlot(v.full(slot, buf), *m)
 		}
 	}
 	if withGraph {
@@ -91,9 +92,10 @@ func (x *Index) swap(ns *namespace, name string, old, fresh *space, v view) {
 	old.mu.RLock()
 	cur := old.view()
 	old.mu.RUnlock()
+	buf := make([]float32, 0, old.dim)
 	for slot := int32(v.n); slot < int32(cur.n); slot++ {
 		if m := cur.meta(slot); f.ok(m) {
-			fresh.appendSlot(cur.vec(slot), *m)
+			fresh.appendSlot(cur.full(slot, buf), *m)
 		}
 	}
 	ns.mu.Lock()

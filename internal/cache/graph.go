@@ -124,7 +124,7 @@ func (g *graph) greedy(s *space, v view, q []float32, ep cand, l int) cand {
 	for changed := true; changed; {
 		changed = false
 		for _, nb := range g.links[ep.id][l] {
-			if sim := s.cuts.sim(v.vec(nb), q); sim > ep.sim {
+			if sim := v.sim(nb, q); sim > ep.sim {
 				ep, changed = cand{sim, nb}, true
 			}
 		}
@@ -151,7 +151,7 @@ func (g *graph) searchLayer(s *space, v view, q []float32, ef, l int, f *filter,
 			if !sc.visit(nb) {
 				continue
 			}
-			sim := s.cuts.sim(v.vec(nb), q)
+			sim := v.sim(nb, q)
 			if len(sc.res) < ef || sim > sc.res[0].sim {
 				sc.front.push(cand{-sim, nb})
 				if f == nil || f.ok(v.meta(nb)) {
@@ -172,7 +172,7 @@ func (g *graph) search(s *space, v view, q []float32, f *filter, sc *scratch) be
 	if g.top < 0 {
 		return b
 	}
-	ep := cand{s.cuts.sim(v.vec(g.entry), q), g.entry}
+	ep := cand{v.sim(g.entry, q), g.entry}
 	for l := g.top; l > 0; l-- {
 		ep = g.greedy(s, v, q, ep, l)
 	}
@@ -200,12 +200,12 @@ func (g *graph) insert(s *space, v view, id int32, sc *scratch) {
 	if int(id) != g.n {
 		panic("cache: graph insert out of order")
 	}
-	q := v.vec(id)
+	q := v.full(id, nil)
 	level := min(int(-math.Log(1-g.rng.Float64())*graphML), maxLevel)
 	own := make([][]int32, level+1)
 	var updates []link
 	if g.top >= 0 {
-		ep := cand{s.cuts.sim(v.vec(g.entry), q), g.entry}
+		ep := cand{v.sim(g.entry, q), g.entry}
 		for l := g.top; l > level; l-- {
 			ep = g.greedy(s, v, q, ep, l)
 		}
@@ -267,13 +267,15 @@ func cmpSim(a, b cand) int {
 // inside the nearest one.
 func (g *graph) selectNeighbors(s *space, v view, sorted []cand, m int) []cand {
 	out := make([]cand, 0, m)
+	cv := make([]float32, 0, v.hd+v.rd)
 	for _, c := range sorted {
 		if len(out) == m {
 			break
 		}
-		cv, keep := v.vec(c.id), true
+		keep := true
+		cv = v.full(c.id, cv)
 		for _, r := range out {
-			if s.cuts.sim(cv, v.vec(r.id)) > c.sim {
+			if v.sim(r.id, cv) > c.sim {
 				keep = false
 				break
 			}
@@ -293,11 +295,11 @@ func (g *graph) withLink(s *space, v view, node, id int32, sim float32, l, limit
 	if len(old) < limit {
 		return append(slices.Clip(old), id)
 	}
-	nv := v.vec(node)
+	nv := v.full(node, nil)
 	cands := make([]cand, 0, len(old)+1)
 	cands = append(cands, cand{sim, id})
 	for _, o := range old {
-		cands = append(cands, cand{s.cuts.sim(v.vec(o), nv), o})
+		cands = append(cands, cand{v.sim(o, nv), o})
 	}
 	slices.SortFunc(cands, func(a, b cand) int { return cmpSim(b, a) })
 	kept := g.selectNeighbors(s, v, cands, limit)

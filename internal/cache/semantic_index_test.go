@@ -270,7 +270,7 @@ func TestIndexConcurrentAddsAndLookups(t *testing.T) {
 		for slot := range int32(v.n) {
 			if m := v.meta(slot); m.key == strconv.Itoa(w)+"/"+strconv.Itoa(perWriter-1) {
 				found++
-				if key, _, ok := x.Lookup("n"+strconv.Itoa(w), "s", v.vec(slot)); !ok || key != m.key {
+				if key, _, ok := x.Lookup("n"+strconv.Itoa(w), "s", v.full(slot, nil)); !ok || key != m.key {
 					t.Errorf("Lookup(last vector of writer %d) = %q, %v; want %s", w, key, ok, m.key)
 				}
 			}

@@ -9,7 +9,9 @@ import (
 // space holds the vectors of one scope of one namespace: the only entries a lookup of that
 // scope may match. Vectors are stored contiguously in chunks (row after row, no per-entry
 // pointers) that double from 1 slot up to chunkMax, so a scope of a few entries costs a few
-// vectors and a large one streams through memory. Slots are appended in sequence order and
+// vectors and a large one streams through memory. Each row is split at the first pruning cut:
+// the heads (an eighth of every vector) are contiguous, so the first pass of an exact scan,
+// which rejects most vectors, reads one dense array instead of touching a page per vector. Slots are appended in sequence order and
 // never rewritten; an entry dies by tombstone (its namespace sequence fell out of the
 // max_entries window, or its TTL passed) and its memory returns when the namespace's sweep
 // compacts the space.
@@ -35,8 +37,9 @@ const (
 )
 
 type chunk struct {
-	vecs []float32 // cap × dim
-	meta []slotMeta
+	heads []float32 // cap × cuts[0]
+	rests []float32 // cap × (dim - cuts[0])
+	meta  []slotMeta
 }
 
 type slotMeta struct {
@@ -62,16 +65,33 @@ func locate(slot int) (int, int) {
 // view is what a reader needs of a space, copied under its lock: chunks only grow, and the
 // slots below n are never written again, so it stays valid after the lock is released.
 type view struct {
-	dim    int
+	cuts   cuts
+	hd, rd int // lengths of a row's head and rest
 	n      int
 	chunks []*chunk
 }
 
-func (s *space) view() view { return view{dim: s.dim, n: s.n, chunks: s.chunks} }
+func (s *space) view() view {
+	return view{cuts: s.cuts, hd: s.cuts[0], rd: s.dim - s.cuts[0], n: s.n, chunks: s.chunks}
+}
 
-func (v view) vec(slot int32) []float32 {
+// row returns slot's vector as its head and rest.
+func (v view) row(slot int32) ([]float32, []float32) {
 	c, off := locate(int(slot))
-	return v.chunks[c].vecs[off*v.dim : (off+1)*v.dim : (off+1)*v.dim]
+	ch := v.chunks[c]
+	return ch.heads[off*v.hd : (off+1)*v.hd : (off+1)*v.hd], ch.rests[off*v.rd : (off+1)*v.rd : (off+1)*v.rd]
+}
+
+// sim is the similarity of slot's vector with q.
+func (v view) sim(slot int32, q []float32) float32 {
+	h, r := v.row(slot)
+	return v.cuts.sim(h, r, q)
+}
+
+// full returns slot's vector in one piece, appended to buf[:0].
+func (v view) full(slot int32, buf []float32) []float32 {
+	h, r := v.row(slot)
+	return append(append(buf[:0], h...), r...)
 }
 
 func (v view) meta(slot int32) *slotMeta {
@@ -87,10 +107,13 @@ func (s *space) appendSlot(vec []float32, m slotMeta) {
 		if c <= chunkMaxShift {
 			size = 1 << c
 		}
-		s.chunks = append(s.chunks, &chunk{vecs: make([]float32, size*s.dim), meta: make([]slotMeta, size)})
+		hd := s.cuts[0]
+		s.chunks = append(s.chunks, &chunk{heads: make([]float32, size*hd), rests: make([]float32, size*(s.dim-hd)),
+			meta: make([]slotMeta, size)})
 	}
-	ch := s.chunks[c]
-	copy(ch.vecs[off*s.dim:(off+1)*s.dim], vec)
+	ch, hd, rd := s.chunks[c], s.cuts[0], s.dim-s.cuts[0]
+	copy(ch.heads[off*hd:(off+1)*hd], vec[:hd])
+	copy(ch.rests[off*rd:(off+1)*rd], vec[hd:])
 	m.tails = s.cuts.tails(vec)
 	ch.meta[off] = m
 	s.n++
@@ -123,8 +146,9 @@ func (s *space) scan(v view, q []float32, qt [3]float32, from int, f *filter, th
 			if !f.ok(m) {
 				continue
 			}
-			row := ch.vecs[off*v.dim : (off+1)*v.dim : (off+1)*v.dim]
-			if sim, ok := s.cuts.reaches(row, m.tails, q, qt, bar); ok && sim > b.sim {
+			h := ch.heads[off*v.hd : (off+1)*v.hd : (off+1)*v.hd]
+			r := ch.rests[off*v.rd : (off+1)*v.rd : (off+1)*v.rd]
+			if sim, ok := s.cuts.reaches(h, r, m.tails, q, qt, bar); ok && sim > b.sim {
 				b.sim, b.slot = sim, int32(slot+off-start)
 				bar = max(threshold, sim) - pruneMargin
 			}

@@ -79,29 +79,30 @@ func (c cuts) tails(v []float32) [3]float32 {
 	return out
 }
 
-// sim is the similarity of unit vectors a and b, summed per cut segment so that every path
-// (pruned scan, graph search, tests) computes the identical float32 value.
-func (c cuts) sim(a, b []float32) float32 {
-	s := dot(a[:c[0]], b)
-	s += dot(a[c[0]:c[1]], b[c[0]:])
-	s += dot(a[c[1]:c[2]], b[c[1]:])
-	return s + dot(a[c[2]:], b[c[2]:])
+// sim is the similarity of a stored unit vector, split at the first cut into h and r, with
+// q, summed per cut segment so that every path (pruned scan, graph search) computes the
+// identical float32 value.
+func (c cuts) sim(h, r, q []float32) float32 {
+	s := dot(h, q)
+	s += dot(r[:c[1]-c[0]], q[c[0]:])
+	s += dot(r[c[1]-c[0]:c[2]-c[0]], q[c[1]:])
+	return s + dot(r[c[2]-c[0]:], q[c[2]:])
 }
 
-// reaches reports whether unit vector a (with tail norms at) can have similarity ≥ bar
-// with q (tail norms qt), and the similarity when it was computed in full.
-func (c cuts) reaches(a []float32, at [3]float32, q []float32, qt [3]float32, bar float32) (float32, bool) {
-	s := dot(a[:c[0]], q)
+// reaches reports whether the stored unit vector h|r (with tail norms at) can have
+// similarity ≥ bar with q (tail norms qt), and the similarity when it was computed in full.
+func (c cuts) reaches(h, r []float32, at [3]float32, q []float32, qt [3]float32, bar float32) (float32, bool) {
+	s := dot(h, q)
 	if s+at[0]*qt[0] < bar {
 		return 0, false
 	}
-	s += dot(a[c[0]:c[1]], q[c[0]:])
+	s += dot(r[:c[1]-c[0]], q[c[0]:])
 	if s+at[1]*qt[1] < bar {
 		return 0, false
 	}
-	s += dot(a[c[1]:c[2]], q[c[1]:])
+	s += dot(r[c[1]-c[0]:c[2]-c[0]], q[c[1]:])
 	if s+at[2]*qt[2] < bar {
 		return 0, false
 	}
-	return s + dot(a[c[2]:], q[c[2]:]), true
+	return s + dot(r[c[2]-c[0]:], q[c[2]:]), true
 }
