@@ -120,7 +120,7 @@ func (sc *scratch) visit(id int32) bool {
 }
 
 // greedy walks level l from ep to the most similar node it can reach.
-func (g *graph) greedy(s *space, v view, q []float32, ep cand, l int) cand {
+func (g *graph) greedy(v view, q []float32, ep cand, l int) cand {
 	for changed := true; changed; {
 		changed = false
 		for _, nb := range g.links[ep.id][l] {
@@ -132,9 +132,9 @@ func (g *graph) greedy(s *space, v view, q []float32, ep cand, l int) cand {
 	return ep
 }
 
-// searchLayer leaves in sc.res the ef nodes of level l most similar to q that f accepts (all
-// with f nil), starting from sc.eps, which the caller marked visited.
-func (g *graph) searchLayer(s *space, v view, q []float32, ef, l int, f *filter, sc *scratch) {
+// searchLayer leaves in sc.res the ef nodes of level l most similar to q (tail norms qt) that
+// f accepts (all with f nil), starting from sc.eps, which the caller marked visited.
+func (g *graph) searchLayer(v view, q []float32, qt [3]float32, ef, l int, f *filter, sc *scratch) {
 	sc.front, sc.res = sc.front[:0], sc.res[:0]
 	for _, e := range sc.eps {
 		sc.front.push(cand{-e.sim, e.id})
@@ -151,7 +151,18 @@ func (g *graph) searchLayer(s *space, v view, q []float32, ef, l int, f *filter,
 			if !sc.visit(nb) {
 				continue
 			}
-			sim := v.sim(nb, q)
+			var sim float32
+			if len(sc.res) < ef {
+				sim = v.sim(nb, q)
+			} else {
+				// Once the results are full a node matters only if it beats the worst of
+				// them: the exact scan's bounds skip most of the others half-read.
+				h, r := v.row(nb)
+				var ok bool
+				if sim, ok = v.cuts.reaches(h, r, v.meta(nb).tails, q, qt, sc.res[0].sim-pruneMargin); !ok {
+					continue
+				}
+			}
 			if len(sc.res) < ef || sim > sc.res[0].sim {
 				sc.front.push(cand{-sim, nb})
 				if f == nil || f.ok(v.meta(nb)) {
@@ -167,19 +178,19 @@ func (g *graph) searchLayer(s *space, v view, q []float32, ef, l int, f *filter,
 
 // search returns the live slot most similar to q that the graph finds; the caller holds the
 // space's read lock.
-func (g *graph) search(s *space, v view, q []float32, f *filter, sc *scratch) best {
+func (g *graph) search(v view, q []float32, qt [3]float32, f *filter, sc *scratch) best {
 	b := best{sim: -2, slot: -1}
 	if g.top < 0 {
 		return b
 	}
 	ep := cand{v.sim(g.entry, q), g.entry}
 	for l := g.top; l > 0; l-- {
-		ep = g.greedy(s, v, q, ep, l)
+		ep = g.greedy(v, q, ep, l)
 	}
 	sc.reset(len(g.links))
 	sc.visit(ep.id)
 	sc.eps = append(sc.eps[:0], ep)
-	g.searchLayer(s, v, q, graphEfS, 0, f, sc)
+	g.searchLayer(v, q, qt, graphEfS, 0, f, sc)
 	for _, c := range sc.res {
 		if c.sim > b.sim {
 			b = best{c.sim, c.id}
@@ -201,13 +212,14 @@ func (g *graph) insert(s *space, v view, id int32, sc *scratch) {
 		panic("cache: graph insert out of order")
 	}
 	q := v.full(id, nil)
+	qt := v.cuts.tails(q)
 	level := min(int(-math.Log(1-g.rng.Float64())*graphML), maxLevel)
 	own := make([][]int32, level+1)
 	var updates []link
 	if g.top >= 0 {
 		ep := cand{v.sim(g.entry, q), g.entry}
 		for l := g.top; l > level; l-- {
-			ep = g.greedy(s, v, q, ep, l)
+			ep = g.greedy(v, q, ep, l)
 		}
 		sc.eps = append(sc.eps[:0], ep)
 		for l := min(g.top, level); l >= 0; l-- {
@@ -215,10 +227,10 @@ func (g *graph) insert(s *space, v view, id int32, sc *scratch) {
 			for _, e := range sc.eps {
 				sc.visit(e.id)
 			}
-			g.searchLayer(s, v, q, graphEfC, l, nil, sc)
+			g.searchLayer(v, q, qt, graphEfC, l, nil, sc)
 			found := slices.Clone(sc.res)
 			slices.SortFunc(found, func(a, b cand) int { return cmpSim(b, a) })
-			nbs := g.selectNeighbors(s, v, found, graphM)
+			nbs := g.selectNeighbors(v, found, graphM)
 			own[l] = make([]int32, len(nbs))
 			limit := graphM
 			if l == 0 {
@@ -226,7 +238,7 @@ func (g *graph) insert(s *space, v view, id int32, sc *scratch) {
 			}
 			for i, nb := range nbs {
 				own[l][i] = nb.id
-				updates = append(updates, link{nb.id, l, g.withLink(s, v, nb.id, id, nb.sim, l, limit)})
+				updates = append(updates, link{nb.id, l, g.withLink(v, nb.id, id, nb.sim, l, limit)})
 			}
 			sc.eps = append(sc.eps[:0], found...)
 		}
@@ -265,7 +277,7 @@ func cmpSim(a, b cand) int {
 // similarity to the base, keep one only if it is more similar to the base than to every
 // neighbour kept so far, which spreads links across clusters instead of spending them all
 // inside the nearest one.
-func (g *graph) selectNeighbors(s *space, v view, sorted []cand, m int) []cand {
+func (g *graph) selectNeighbors(v view, sorted []cand, m int) []cand {
 	out := make([]cand, 0, m)
 	cv := make([]float32, 0, v.hd+v.rd)
 	for _, c := range sorted {
@@ -290,7 +302,7 @@ func (g *graph) selectNeighbors(s *space, v view, sorted []cand, m int) []cand {
 // withLink returns node's level-l list with id added (sim is their similarity), pruned
 // back to limit with the same heuristic when it overflows. The list is new: readers may hold
 // the old one.
-func (g *graph) withLink(s *space, v view, node, id int32, sim float32, l, limit int) []int32 {
+func (g *graph) withLink(v view, node, id int32, sim float32, l, limit int) []int32 {
 	old := g.links[node][l]
 	if len(old) < limit {
 		return append(slices.Clip(old), id)
@@ -302,7 +314,7 @@ func (g *graph) withLink(s *space, v view, node, id int32, sim float32, l, limit
 		cands = append(cands, cand{v.sim(o, nv), o})
 	}
 	slices.SortFunc(cands, func(a, b cand) int { return cmpSim(b, a) })
-	kept := g.selectNeighbors(s, v, cands, limit)
+	kept := g.selectNeighbors(v, cands, limit)
 	out := make([]int32, len(kept))
 	for i, c := range kept {
 		out[i] = c.id

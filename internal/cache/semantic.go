@@ -150,7 +150,7 @@ func (x *Index) Lookup(namespace, scope string, vec []float32) (string, float32,
 	b, from := best{sim: -2, slot: -1}, 0
 	if g := s.g; g != nil {
 		sc := scratchPool.Get().(*scratch)
-		b = g.search(s, v, vec, &f, sc)
+		b = g.search(v, vec, qt, &f, sc)
 		scratchPool.Put(sc)
 		from = g.n
 	}

@@ -97,7 +97,7 @@ func graphBest(x *Index, q []float32) (string, float32) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	sc := new(scratch)
-	b := s.g.search(s, s.view(), q, &f, sc)
+	b := s.g.search(s.view(), q, s.cuts.tails(q), &f, sc)
 	if b.slot < 0 {
 		return "", b.sim
 	}
