@@ -2,15 +2,21 @@ package cache
 
 // Expiry and eviction leave tombstones: a dead slot keeps its place (and in a graph its
 // links) until its scope is compacted. Each namespace sweeps its scopes every few Adds (see
-// sweepEvery): a scope with no live entry is dropped, and one with at least as many dead slots as
-// live ones is rebuilt with only the live ones. Scopes searched exactly are rebuilt on the spot (a
-// copy of the live vectors); scopes with a graph are rebuilt on a goroutine that also builds
-// the new graph, while lookups and Adds keep using the old space, then swapped in with the
-// entries added meanwhile. So the memory of a namespace stays within about twice its live
-// vectors, and graph searches never wade through more tombstones than live nodes.
+// sweepEvery): a scope with no live entry is dropped, and one with at least as many dead
+// slots as live ones is rebuilt with only the live ones. Small scopes are rebuilt on the
+// spot (a copy of the live vectors); large ones, and scopes with a graph, on a goroutine
+// that also builds the new graph while lookups and Adds keep using the old space, which is
+// then swapped out with the entries added meanwhile carried over. So the memory of a
+// namespace stays within about twice its live vectors, and graph searches never wade
+// through more tombstones than live nodes.
 
-// minCompact is the smallest scope worth rebuilding.
-const minCompact = 32
+// minCompact is the smallest scope worth rebuilding; scopes under syncCompact slots are
+// rebuilt by the Add that swept them (a copy of at most a few MB), larger ones in the
+// background.
+const (
+	minCompact  = 32
+	syncCompact = 1024
+)
 
 // sweepEvery is how many Adds of a namespace pass between two sweeps: often enough that dead
 // vectors do not pile up, rarely enough that the walk over the scopes costs nothing per Add.
@@ -46,7 +52,7 @@ func (x *Index) sweep(ns *namespace) {
 			s.retired.Store(true)
 		case v.n >= minCompact && v.n-live >= live:
 			withGraph := hasGraph || x.wantsGraph(live)
-			if !withGraph {
+			if !withGraph && v.n < syncCompact {
 				x.swap(ns, name, s, x.rebuild(s, v, &f, false), v)
 				continue
 			}
@@ -57,7 +63,7 @@ func (x *Index) sweep(ns *namespace) {
 			x.wg.Add(1)
 			go func() {
 				defer x.wg.Done()
-				fresh := x.rebuild(s, v, &f, true)
+				fresh := x.rebuild(s, v, &f, withGraph)
 				ns.addMu.Lock()
 				defer ns.addMu.Unlock()
 				x.swap(ns, name, s, fresh, v)
