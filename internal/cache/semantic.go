@@ -94,9 +94,9 @@ func (x *Index) Close() {
 	x.wg.Wait()
 }
 
-// Wait blocks until background work started so far is done: graphs have caught up with
-// every Add made before the call. For tests and benchmarks; Adds during Wait may extend it.
-func (x *Index) Wait() { x.wg.Wait() }
+// wait blocks until background work started so far is done: graphs have caught up with
+// every Add made before the call. For tests and benchmarks; Adds meanwhile may extend it.
+func (x *Index) wait() { x.wg.Wait() }
 
 func (ns *namespace) firstLive(max int) uint64 {
 	if n := ns.next.Load(); n > uint64(max) {

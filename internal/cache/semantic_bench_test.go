@@ -108,7 +108,7 @@ func BenchmarkSemanticAdd(b *testing.B) {
 			b.StopTimer()
 			// What the builder spent inserting those entries into the graph, per entry.
 			cpu := cpuTime()
-			x.Wait()
+			x.wait()
 			reportCPU(b, cpu)
 			b.StartTimer()
 		})
@@ -134,7 +134,7 @@ func BenchmarkSemanticMemory(b *testing.B) {
 				for i, v := range vecs {
 					x.Add("team:a", "s", fmt.Sprintf("%064d", i), v, time.Hour)
 				}
-				x.Wait()
+				x.wait()
 				vecs, g = nil, nil
 				runtime.GC()
 				runtime.ReadMemStats(&after)
@@ -159,7 +159,7 @@ func benchIndex(b *testing.B, mode IndexMode, n, dim int) (*Index, *embeddings, 
 		stored[i] = g.next()
 		x.Add("team:a", "s", strconv.Itoa(i), stored[i], time.Hour)
 	}
-	x.Wait()
+	x.wait()
 	return x, g, stored
 }
 

@@ -118,7 +118,7 @@ func TestHNSWRecallAgainstBruteForce(t *testing.T) {
 		x.Add("n", "s", strconv.Itoa(i), v, time.Hour)
 		r.add(strconv.Itoa(i), v)
 	}
-	x.Wait()
+	x.wait()
 	if s := x.namespace("n", false).scope("s"); s.g == nil || s.g.n != n {
 		t.Fatalf("graph covers %v slots after Wait, want %d", s.g, n)
 	}
@@ -162,7 +162,7 @@ func TestHNSWIndexForgetsExpiredAndEvictedEntries(t *testing.T) {
 		x.Add("n", "s", strconv.Itoa(i), v, ttl)
 		r.add(strconv.Itoa(i), v)
 	}
-	x.Wait()
+	x.wait()
 	clk.add(2 * time.Minute)
 	for i := 0; i < n; i += 2 {
 		r.dead[strconv.Itoa(i)] = true
@@ -183,7 +183,7 @@ func TestHNSWIndexForgetsExpiredAndEvictedEntries(t *testing.T) {
 		r.add(strconv.Itoa(i), v)
 		r.dead[strconv.Itoa(i-n)] = true
 	}
-	x.Wait()
+	x.wait()
 	for i := range 40 {
 		if key, _, ok := x.Lookup("n", "s", r.vecs[i]); ok {
 			t.Errorf("Lookup(evicted entry %d) = %q, want no match", i, key)
@@ -259,7 +259,7 @@ func TestIndexConcurrentAddsAndLookups(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	x.Wait()
+	x.wait()
 	// Each writer's last 500 entries are live, the last one among them.
 	for w := range writers {
 		s := x.namespace("n"+strconv.Itoa(w), false).scope("s")
@@ -277,6 +277,31 @@ func TestIndexConcurrentAddsAndLookups(t *testing.T) {
 		}
 		if found != 1 {
 			t.Errorf("writer %d's last entry is in %d slots, want 1", w, found)
+		}
+	}
+}
+
+// TestIndexFindsEntriesTheGraphHasNotReached closes the index while its builder is still
+// inserting: the vectors the graph does not cover are scanned exactly, so every stored
+// vector is still found.
+func TestIndexFindsEntriesTheGraphHasNotReached(t *testing.T) {
+	const n, dim = 1500, 64
+	x := NewIndexWith(IndexOptions{MaxEntries: n, Threshold: 0.99, Mode: IndexHNSW})
+	g := newEmbeddings(21, dim)
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		vecs[i] = g.random()
+		x.Add("n", "s", strconv.Itoa(i), vecs[i], time.Hour)
+	}
+	x.Close()
+	s := x.namespace("n", false).scope("s")
+	s.mu.RLock()
+	covered := s.g.n
+	s.mu.RUnlock()
+	t.Logf("graph covers %d of %d entries after Close", covered, n)
+	for i := n - 1; i >= 0; i -= 7 {
+		if key, _, ok := x.Lookup("n", "s", vecs[i]); !ok || key != strconv.Itoa(i) {
+			t.Errorf("Lookup(vector %d) = %q, %v; want %d (graph covers %d)", i, key, ok, i, covered)
 		}
 	}
 }
