@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +54,9 @@ type Index struct {
 
 	closed atomic.Bool
 	wg     sync.WaitGroup // builders and compactions
+	// cpu admits one graph insert at a time per two cores: builders of many scopes share
+	// it, so graph building never takes every core from the requests.
+	cpu chan struct{}
 }
 
 // namespace is one tenant's scopes.
@@ -84,7 +88,8 @@ func NewIndexWith(o IndexOptions) *Index {
 	default:
 		panic(fmt.Sprintf("cache: unknown index mode %q", o.Mode))
 	}
-	return &Index{opts: o, now: time.Now, spaces: map[string]*namespace{}}
+	return &Index{opts: o, now: time.Now, spaces: map[string]*namespace{},
+		cpu: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
 }
 
 // Close stops graph building and compaction and waits for them; lookups and adds still
@@ -246,5 +251,7 @@ func (x *Index) insertNext(s *space, g *graph, v view, sc *scratch) {
 		g.skip(s)
 		return
 	}
+	x.cpu <- struct{}{}
+	defer func() { <-x.cpu }()
 	g.insert(s, v, id, sc)
 }
