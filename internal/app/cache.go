@@ -35,7 +35,10 @@ func newCache(ctx context.Context, cfg config.Cache, log *slog.Logger) (*cache.C
 	}
 	if s := cfg.Semantic; s != nil {
 		opts.SemanticModel = s.Model
-		opts.Index = cache.NewIndex(s.MaxEntries, s.Threshold)
+		opts.Index = cache.NewIndexWith(cache.IndexOptions{MaxEntries: s.MaxEntries, Threshold: s.Threshold,
+			Mode: cache.IndexMode(s.Index)})
+		stopBackend := closeFn
+		closeFn = func() { opts.Index.Close(); stopBackend() }
 	}
 	return cache.New(opts), closeFn, nil
 }

@@ -9,7 +9,9 @@
 //     node, Redis to share answers across nodes;
 //   - an optional semantic Index: per tenant, the embedding of a request's last user message
 //     is compared (cosine) with those of earlier requests of the same context, and an answer
-//     above the similarity threshold is reused.
+//     above the similarity threshold is reused. Each context's vectors are searched by a
+//     pruned exact scan (space.go, vector.go) or, once numerous, an HNSW graph built in the
+//     background (graph.go); compact.go reclaims expired and evicted ones.
 //
 // Entries are non-streaming api.ChatResponses; a Collector assembles one from a stream and
 // Replay turns one back into stream chunks. The package does no HTTP and knows nothing of

@@ -1,8 +1,6 @@
 package cache
 
 import (
-	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -59,29 +57,5 @@ func TestIndexForgetsExpiredAndOldestEntries(t *testing.T) {
 func TestNormalizeRejectsZero(t *testing.T) {
 	if Normalize([]float32{0, 0}) || Normalize(nil) {
 		t.Error("Normalize(zero or empty) = true, want false")
-	}
-}
-
-// BenchmarkIndexLookup10k is one lookup among 10,000 vectors of 1,536 dimensions (OpenAI's
-// text-embedding-3-small) in one namespace.
-func BenchmarkIndexLookup10k(b *testing.B) {
-	const n, dim = 10000, 1536
-	x := NewIndex(n, 0.95)
-	r := rand.New(rand.NewPCG(1, 2))
-	vec := func() []float32 {
-		v := make([]float32, dim)
-		for i := range v {
-			v[i] = r.Float32() - 0.5
-		}
-		Normalize(v)
-		return v
-	}
-	for i := range n {
-		x.Add("team:a", "s", fmt.Sprint(i), vec(), time.Hour)
-	}
-	q := vec()
-	b.ReportAllocs()
-	for b.Loop() {
-		x.Lookup("team:a", "s", q)
 	}
 }

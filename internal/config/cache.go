@@ -35,6 +35,10 @@ type SemanticCache struct {
 	Threshold float64 `yaml:"threshold"`
 	// MaxEntries bounds the vectors kept per tenant. Default 10000.
 	MaxEntries int `yaml:"max_entries"`
+	// Index is how a scope's vectors are searched: exact (pruned brute force, always the
+	// best match), hnsw (a graph, approximate) or auto (exact under 8,192 vectors in one
+	// scope, hnsw from there). Default auto.
+	Index string `yaml:"index"`
 }
 
 // Cache defaults.
@@ -56,6 +60,7 @@ func (c *Cache) applyDefaults() {
 	if s := c.Semantic; s != nil {
 		setDefault(&s.Threshold, DefaultSemanticThreshold)
 		setDefault(&s.MaxEntries, DefaultSemanticEntries)
+		setDefault(&s.Index, "auto")
 	}
 }
 
@@ -99,6 +104,11 @@ func (c *Cache) validate(src *Source, ps *Problems, models map[string]int) {
 		}
 		if s.MaxEntries <= 0 {
 			ps.Add(src, "cache.semantic.max_entries", "must be > 0")
+		}
+		switch s.Index {
+		case "exact", "hnsw", "auto":
+		default:
+			ps.Add(src, "cache.semantic.index", "unknown index %q (known: exact, hnsw, auto)", s.Index)
 		}
 	}
 }

@@ -13,7 +13,7 @@ func TestCacheSectionDefaultsAndProblems(t *testing.T) {
 		t.Fatalf("valid cache section: %v", err)
 	}
 	c := cfg.Cache
-	if c.Backend != "memory" || c.TTL != DefaultCacheTTL || c.MaxBytes != DefaultCacheMaxBytes || c.Semantic.Threshold != DefaultSemanticThreshold || c.Semantic.MaxEntries != DefaultSemanticEntries {
+	if c.Backend != "memory" || c.TTL != DefaultCacheTTL || c.MaxBytes != DefaultCacheMaxBytes || c.Semantic.Threshold != DefaultSemanticThreshold || c.Semantic.MaxEntries != DefaultSemanticEntries || c.Semantic.Index != "auto" {
 		t.Errorf("defaults = %+v, semantic %+v", c, *c.Semantic)
 	}
 	for _, tc := range []struct{ yaml, want string }{
@@ -23,6 +23,7 @@ func TestCacheSectionDefaultsAndProblems(t *testing.T) {
 		{"cache: {exclude_models: ['[']}", "cache.exclude_models[0]: invalid pattern"},
 		{"cache: {semantic: {model: nope}}", `cache.semantic.model: unknown model "nope"`},
 		{"cache: {semantic: {model: embed, threshold: 1.5}}", "cache.semantic.threshold: must be in (0, 1]"},
+		{"cache: {semantic: {model: embed, index: faiss}}", `cache.semantic.index: unknown index "faiss" (known: exact, hnsw, auto)`},
 		{"cache: {ttl_seconds: 5}", "ttl_seconds"},
 	} {
 		_, _, err := Parse([]byte(base+tc.yaml+"\n"), "c.yaml", noEnv)
