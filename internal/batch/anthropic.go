@@ -45,31 +45,20 @@ var anErrorStatus = map[string]int{
 	"overloaded_error": 529,
 }
 
-// stepAnthropic submits the group's job, or polls it and collects its results once it ended.
-func (r *run) stepAnthropic(ctx context.Context, g *group) error {
-	t, err := r.target(g)
-	if err != nil {
-		return r.upstreamFailed(g, err)
-	}
-	if g.UpstreamID == "" {
-		if r.stopping() {
-			g.Done = true
-			return nil
-		}
-		return r.submitAnthropic(ctx, t, g)
-	}
-	hdr, err := authHeader(ctx, t)
-	if err != nil {
-		return r.upstreamFailed(g, err)
-	}
-	base := t.BaseURL + "/messages/batches/" + g.UpstreamID
-	if r.stopping() && !g.CancelSent {
-		if _, err := call(ctx, t, http.MethodPost, base+"/cancel", hdr, "", nil); err != nil {
-			return r.upstreamFailed(g, err)
-		}
-		g.CancelSent = true
-	}
-	data, err := call(ctx, t, http.MethodGet, base, hdr, "", nil)
+// anthropicBatches is Anthropic's Message Batches API.
+type anthropicBatches struct{}
+
+func (anthropicBatches) submit(ctx context.Context, r *run, t *provider.Target, g *group) error {
+	return r.submitAnthropic(ctx, t, g)
+}
+
+func (anthropicBatches) cancel(ctx context.Context, t *provider.Target, hdr http.Header, id string) error {
+	_, err := call(ctx, t, http.MethodPost, t.BaseURL+"/messages/batches/"+id+"/cancel", hdr, "", nil)
+	return err
+}
+
+func (anthropicBatches) poll(ctx context.Context, r *run, t *provider.Target, hdr http.Header, g *group) error {
+	data, err := call(ctx, t, http.MethodGet, t.BaseURL+"/messages/batches/"+g.UpstreamID, hdr, "", nil)
 	if err != nil {
 		return r.upstreamFailed(g, err)
 	}

@@ -113,31 +113,20 @@ func (op *gmOperation) responses() []gmInlinedResponse {
 	return nil
 }
 
-// stepGemini submits the group's batch, or polls it and collects its responses once it ended.
-func (r *run) stepGemini(ctx context.Context, g *group) error {
-	t, err := r.target(g)
-	if err != nil {
-		return r.upstreamFailed(g, err)
-	}
-	if g.UpstreamID == "" {
-		if r.stopping() {
-			g.Done = true
-			return nil
-		}
-		return r.submitGemini(ctx, t, g)
-	}
-	hdr, err := authHeader(ctx, t)
-	if err != nil {
-		return r.upstreamFailed(g, err)
-	}
-	base := t.BaseURL + "/" + g.UpstreamID
-	if r.stopping() && !g.CancelSent {
-		if _, err := call(ctx, t, http.MethodPost, base+":cancel", hdr, "application/json", []byte("{}")); err != nil {
-			return r.upstreamFailed(g, err)
-		}
-		g.CancelSent = true
-	}
-	data, err := call(ctx, t, http.MethodGet, base, hdr, "", nil)
+// geminiBatches is the Gemini API's Batch Mode.
+type geminiBatches struct{}
+
+func (geminiBatches) submit(ctx context.Context, r *run, t *provider.Target, g *group) error {
+	return r.submitGemini(ctx, t, g)
+}
+
+func (geminiBatches) cancel(ctx context.Context, t *provider.Target, hdr http.Header, id string) error {
+	_, err := call(ctx, t, http.MethodPost, t.BaseURL+"/"+id+":cancel", hdr, "application/json", []byte("{}"))
+	return err
+}
+
+func (geminiBatches) poll(ctx context.Context, r *run, t *provider.Target, hdr http.Header, g *group) error {
+	data, err := call(ctx, t, http.MethodGet, t.BaseURL+"/"+g.UpstreamID, hdr, "", nil)
 	if err != nil {
 		return r.upstreamFailed(g, err)
 	}

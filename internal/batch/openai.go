@@ -78,30 +78,20 @@ type oaOutputLine struct {
 	Error *outputError `json:"error"`
 }
 
-// stepOpenAI submits the group's job, or polls it and collects its results once it ended.
-func (r *run) stepOpenAI(ctx context.Context, g *group) error {
-	t, err := r.target(g)
-	if err != nil {
-		return r.upstreamFailed(g, err)
-	}
-	if g.UpstreamID == "" {
-		if r.stopping() {
-			g.Done = true
-			return nil
-		}
-		return r.submitOpenAI(ctx, t, g)
-	}
-	hdr, err := authHeader(ctx, t)
-	if err != nil {
-		return r.upstreamFailed(g, err)
-	}
+// openaiBatches is OpenAI's (and Azure OpenAI's) Files and Batch APIs.
+type openaiBatches struct{}
+
+func (openaiBatches) submit(ctx context.Context, r *run, t *provider.Target, g *group) error {
+	return r.submitOpenAI(ctx, t, g)
+}
+
+func (openaiBatches) cancel(ctx context.Context, t *provider.Target, hdr http.Header, id string) error {
+	_, err := call(ctx, t, http.MethodPost, oaAPIFor(t).url("/batches/"+id+"/cancel"), hdr, "", nil)
+	return err
+}
+
+func (openaiBatches) poll(ctx context.Context, r *run, t *provider.Target, hdr http.Header, g *group) error {
 	a := oaAPIFor(t)
-	if r.stopping() && !g.CancelSent {
-		if _, err := call(ctx, t, http.MethodPost, a.url("/batches/"+g.UpstreamID+"/cancel"), hdr, "", nil); err != nil {
-			return r.upstreamFailed(g, err)
-		}
-		g.CancelSent = true
-	}
 	data, err := call(ctx, t, http.MethodGet, a.url("/batches/"+g.UpstreamID), hdr, "", nil)
 	if err != nil {
 		return r.upstreamFailed(g, err)

@@ -158,3 +158,40 @@ func lineIndex(key string, member map[int]bool) (int, bool) {
 	i, err := strconv.Atoi(key[1:])
 	return i, err == nil && member[i]
 }
+
+// providerBatches is one provider's batch API, as step drives it.
+type providerBatches interface {
+	// submit sends the group's lines, translated for t, as one job and records its id.
+	submit(ctx context.Context, r *run, t *provider.Target, g *group) error
+	// cancel asks the provider to stop job id.
+	cancel(ctx context.Context, t *provider.Target, hdr http.Header, id string) error
+	// poll reads the job and, once it has ended, collects its results and ends the group.
+	poll(ctx context.Context, r *run, t *provider.Target, hdr http.Header, g *group) error
+}
+
+// step advances a group run by a provider's batch API: it submits the job, or — asking the
+// provider to cancel it first when the batch is cancelled or past its window — polls it.
+func (r *run) step(ctx context.Context, g *group, b providerBatches) error {
+	t, err := r.target(g)
+	if err != nil {
+		return r.upstreamFailed(g, err)
+	}
+	if g.UpstreamID == "" {
+		if r.stopping() {
+			g.Done = true
+			return nil
+		}
+		return b.submit(ctx, r, t, g)
+	}
+	hdr, err := authHeader(ctx, t)
+	if err != nil {
+		return r.upstreamFailed(g, err)
+	}
+	if r.stopping() && !g.CancelSent {
+		if err := b.cancel(ctx, t, hdr, g.UpstreamID); err != nil {
+			return r.upstreamFailed(g, err)
+		}
+		g.CancelSent = true
+	}
+	return b.poll(ctx, r, t, hdr, g)
+}

@@ -259,11 +259,11 @@ func (r *run) advance(ctx context.Context, g *group) error {
 	case modeLocal:
 		return r.runLocal(ctx, g)
 	case modeOpenAI:
-		return r.stepOpenAI(ctx, g)
+		return r.step(ctx, g, openaiBatches{})
 	case modeAnthropic:
-		return r.stepAnthropic(ctx, g)
+		return r.step(ctx, g, anthropicBatches{})
 	case modeGemini:
-		return r.stepGemini(ctx, g)
+		return r.step(ctx, g, geminiBatches{})
 	}
 	return fmt.Errorf("batch %s: unknown group mode %q", r.b.ID, g.Mode)
 }
