@@ -30,20 +30,15 @@ fuzz-ci:
 	$(GO) test -run '^$$' -fuzz '^FuzzScanners$$' -fuzztime $(FUZZTIME) ./internal/guardrail
 	$(GO) test -run '^$$' -fuzz '^FuzzStreamFilter$$' -fuzztime $(FUZZTIME) ./internal/guardrail
 
-# fuzz runs each fuzz target for FUZZTIME (go test allows one target per run).
+# fuzz runs every fuzz target of every package for FUZZTIME each (go test allows one target per
+# run), found with go test -list so that a new target is never left out.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeChatRequest$$' -fuzztime $(FUZZTIME) ./internal/api
-	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./internal/provider/sse
-	$(GO) test -run '^$$' -fuzz '^FuzzParseDirective$$' -fuzztime $(FUZZTIME) ./internal/mockllm
-	$(GO) test -run '^$$' -fuzz '^FuzzAppendJSONString$$' -fuzztime $(FUZZTIME) ./internal/mockllm
-	$(GO) test -run '^$$' -fuzz '^FuzzScanners$$' -fuzztime $(FUZZTIME) ./internal/guardrail
-	$(GO) test -run '^$$' -fuzz '^FuzzStreamFilter$$' -fuzztime $(FUZZTIME) ./internal/guardrail
-	$(GO) test -run '^$$' -fuzz '^FuzzParseJudgeVerdict$$' -fuzztime $(FUZZTIME) ./internal/guardrail
-	$(GO) test -run '^$$' -fuzz '^FuzzToChatRequest$$' -fuzztime $(FUZZTIME) ./internal/inbound/anthropic
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGenerateContent$$' -fuzztime $(FUZZTIME) ./internal/inbound/gemini
-	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./internal/inbound/responses
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/batch
-	$(GO) test -run '^$$' -fuzz '^FuzzPeerSpendIsExactOnceDelivered$$' -fuzztime $(FUZZTIME) ./internal/budget
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 # bench runs the end-to-end load benchmark: mockllm directly vs through sluice.
 #   make bench BENCH_FLAGS='--rates 500,1000 --duration 5s'   (see bench/README.md)
