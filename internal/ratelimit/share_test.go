@@ -108,7 +108,9 @@ func TestBroadcastReportsAdmittedConsumption(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	got := make(chan []Consumption)
 	var wg sync.WaitGroup
-	wg.Go(func() { a.Broadcast(ctx, time.Millisecond, func(cs []Consumption) { got <- append([]Consumption(nil), cs...) }) })
+	wg.Go(func() {
+		a.Broadcast(ctx, time.Millisecond, func(cs []Consumption) { got <- append([]Consumption(nil), cs...) })
+	})
 	cs := <-got
 	cancel()
 	wg.Wait()
