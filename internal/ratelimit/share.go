@@ -180,12 +180,18 @@ func (l *Limiter) ApplyRemote(cs []Consumption) error {
 	return bad
 }
 
+// maxLimit bounds the limits a report may name, so that a limit times maxCostPeriods cannot
+// overflow; far above any real per-minute limit.
+const maxLimit = 1 << 56
+
 func (c *Consumption) check() error {
 	switch {
 	case c.Scope >= numScopes:
 		return fmt.Errorf("%w: scope %d", ErrBadConsumption, c.Scope)
 	case c.ID == "":
 		return fmt.Errorf("%w: no id", ErrBadConsumption)
+	case c.RPM < 0 || c.RPM > maxLimit || c.TPM < 0 || c.TPM > maxLimit:
+		return fmt.Errorf("%w: %s %q: limits %d rpm, %d tpm", ErrBadConsumption, c.Scope, c.ID, c.RPM, c.TPM)
 	case c.Requests < 0:
 		return fmt.Errorf("%w: %s %q: requests %d", ErrBadConsumption, c.Scope, c.ID, c.Requests)
 	case c.Requests > 0 && c.RPM <= 0:

@@ -76,6 +76,8 @@ func TestApplyRemoteRejectsWhatNoNodeSends(t *testing.T) {
 		{Scope: ScopeKey, ID: "k", RPM: 1, Requests: -1},
 		{Scope: ScopeKey, ID: "k", Requests: 1},
 		{Scope: ScopeKey, ID: "k", Tokens: 5},
+		{Scope: ScopeKey, ID: "k", TPM: 1 << 62, Tokens: -1 << 62},
+		{Scope: ScopeKey, ID: "k", RPM: -1, TPM: 10, Tokens: 1},
 	} {
 		if err := l.ApplyRemote([]Consumption{c}); !errors.Is(err, ErrBadConsumption) {
 			t.Errorf("ApplyRemote(%+v) = %v, want ErrBadConsumption", c, err)
