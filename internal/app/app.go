@@ -80,6 +80,7 @@ type App struct {
 	budgets  *budget.Ledger
 	batches  *batch.Worker // nil when batch.enabled is off
 	cluster  *cluster.Node // nil without cluster.nats_url
+	limiter  *ratelimit.Limiter
 	// storeKick asks watchStore to resync at once (a change announced over NATS); nil
 	// without a control plane.
 	storeKick chan struct{}
@@ -146,6 +147,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	metrics.WatchBudgets(a.budgets)
+	a.limiter = newLimiter(cfg)
 	if cfg.Cluster.Enabled() {
 		if err := a.openCluster(cfg); err != nil {
 			a.closeMock()
@@ -175,13 +177,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		metrics.WatchCache(respCache)
 	}
 	a.closeCache = closeCache
-	limiter := ratelimit.New()
-	metrics.WatchRateLimits(limiter)
+	metrics.WatchRateLimits(a.limiter)
 	a.gw = gateway.New(&gateway.Snapshot{Routes: table, MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
 		MaxUploadBytes: int64(cfg.Server.MaxUploadBytes), Pricer: prices, RateLimits: rateLimitPolicy(cfg.RateLimits),
 		Guardrails: guards}, log,
 		gateway.WithAuth(a.auth), gateway.WithRecorder(telemetry.Recorder{Metrics: metrics, Next: a.recorder}),
-		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(limiter),
+		gateway.WithCache(respCache), gateway.WithBudgets(a.budgets), gateway.WithRateLimiter(a.limiter),
 		a.responsesOption(cfg),
 		a.batchOption(cfg),
 		gateway.WithBodyLogging(cfg.Logging.Bodies, int(cfg.Logging.MaxBodyBytes)),

@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/cluster"
 	"github.com/sluicehq/sluice/internal/config"
+	"github.com/sluicehq/sluice/internal/ratelimit"
 	"github.com/sluicehq/sluice/internal/telemetry"
 )
 
@@ -29,6 +31,11 @@ func (a *App) openCluster(cfg *config.Config) error {
 		URL: cfg.Cluster.NATSURL, Prefix: cfg.Cluster.SubjectPrefix, NodeName: cfg.Cluster.NodeName, Logger: a.log,
 		OnChange: func(cluster.Change) { a.kickStore() },
 		OnSpend:  a.budgets.ApplySpend,
+		OnRateLimit: func(node string, cs []ratelimit.Consumption) {
+			if err := a.limiter.ApplyRemote(cs); err != nil {
+				a.log.Warn("cluster: ignoring bad rate-limit consumption", "node", node, "err", err)
+			}
+		},
 		OnConnect: func() {
 			a.kickStore() // changes announced while this node was away were lost
 			a.budgets.BroadcastAll()
@@ -44,7 +51,7 @@ func (a *App) openCluster(cfg *config.Config) error {
 	a.metrics.WatchCluster(func() telemetry.ClusterStats {
 		s := node.Stats()
 		return telemetry.ClusterStats{Connected: s.Connected, Published: s.Published, Received: s.Received,
-			NotSent: s.Dropped, QueueFull: a.budgets.BroadcastDropped()}
+			NotSent: s.Dropped, QueueFull: a.budgets.BroadcastDropped() + a.limiter.ShareDropped()}
 	})
 	return nil
 }
@@ -65,12 +72,15 @@ func (a *App) kickStore() {
 	}
 }
 
-// runCluster broadcasts this node's spend until ctx is done.
+// runCluster broadcasts this node's spend and rate-limit consumption until ctx is done.
 func (a *App) runCluster(ctx context.Context) {
 	if a.cluster == nil {
 		return
 	}
+	var wg sync.WaitGroup
+	wg.Go(func() { a.limiter.Broadcast(ctx, spendCoalesce, a.cluster.PublishRateLimit) })
 	a.budgets.Broadcast(ctx, spendCoalesce, a.cluster.PublishSpend)
+	wg.Wait()
 }
 
 // closeCluster leaves the control plane.

@@ -20,3 +20,17 @@ func rateLimitPolicy(c config.RateLimits) *ratelimit.Policy {
 func limits(l config.RateLimit) ratelimit.Limits {
 	return ratelimit.Limits{RPM: l.RPM, TPM: l.TPM, Concurrency: l.Concurrency}
 }
+
+// limitShareQueue bounds the identities waiting to have their consumption broadcast; one per
+// identity, so only thousands of keys busy within one coalescing window could fill it.
+const limitShareQueue = 4096
+
+// newLimiter returns the gateway's rate limiter; with a control plane its consumption is
+// shared, so the nodes together keep each limit instead of each node keeping all of it.
+func newLimiter(cfg *config.Config) *ratelimit.Limiter {
+	l := ratelimit.New()
+	if cfg.Cluster.Enabled() {
+		l.Share(limitShareQueue)
+	}
+	return l
+}

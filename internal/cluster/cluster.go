@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/budget"
 	"github.com/sluicehq/sluice/internal/jsonx"
+	"github.com/sluicehq/sluice/internal/ratelimit"
 )
 
 // Options configure a Node.
@@ -28,6 +29,9 @@ type Options struct {
 	OnChange func(Change)
 	// OnSpend runs with another node's spend updates (on the subscription's goroutine).
 	OnSpend func(node string, ups []budget.SpendUpdate)
+	// OnRateLimit runs with another node's rate-limit consumption (on the subscription's
+	// goroutine).
+	OnRateLimit func(node string, cs []ratelimit.Consumption)
 	// OnConnect runs after every (re)connection: messages sent meanwhile were lost, so the
 	// node resyncs and resends its spend.
 	OnConnect func()
@@ -45,6 +49,12 @@ type Change struct {
 type spendMsg struct {
 	Node    string               `json:"node"`
 	Updates []budget.SpendUpdate `json:"updates"`
+}
+
+// rateLimitMsg is the body of a <prefix>.ratelimit message.
+type rateLimitMsg struct {
+	Node  string                  `json:"node"`
+	Usage []ratelimit.Consumption `json:"usage"`
 }
 
 // maxSpendUpdates bounds the updates in one message (a few hundred bytes each), far below
@@ -65,6 +75,7 @@ type Stats struct {
 type Node struct {
 	id, name         string
 	changes, spend   string // subjects
+	ratelimit        string
 	nc               *nats.Conn
 	log              *slog.Logger
 	opts             Options
@@ -87,7 +98,7 @@ func Connect(opts Options) (*Node, error) {
 	n := &Node{
 		// Unique per run, so a restarted node's spend is never mistaken for its previous run's.
 		id: opts.NodeName + "-" + hex.EncodeToString(rnd[:]), name: opts.NodeName,
-		changes: opts.Prefix + ".changes", spend: opts.Prefix + ".spend",
+		changes: opts.Prefix + ".changes", spend: opts.Prefix + ".spend", ratelimit: opts.Prefix + ".ratelimit",
 		log: opts.Logger.With("component", "cluster"), opts: opts,
 	}
 	nc, err := nats.Connect(opts.URL,
@@ -116,6 +127,10 @@ func Connect(opts Options) (*Node, error) {
 	if _, err := nc.Subscribe(n.spend, n.onSpend); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("cluster: subscribe %s: %w", n.spend, err)
+	}
+	if _, err := nc.Subscribe(n.ratelimit, n.onRateLimit); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: subscribe %s: %w", n.ratelimit, err)
 	}
 	if nc.IsConnected() {
 		// The server has registered the subscriptions once it answers: from here on no
@@ -169,6 +184,22 @@ func (n *Node) PublishSpend(ups []budget.SpendUpdate) {
 	}
 }
 
+// PublishRateLimit sends this node's rate-limit consumption; ratelimit.Limiter.Broadcast
+// calls it off the request path. Consumption is not cumulative: a message lost while
+// disconnected lets the cluster admit that much more within the minute, never less.
+func (n *Node) PublishRateLimit(cs []ratelimit.Consumption) {
+	for len(cs) > 0 {
+		part := cs[:min(len(cs), maxSpendUpdates)]
+		cs = cs[len(part):]
+		body, err := jsonx.Marshal(rateLimitMsg{Node: n.id, Usage: part})
+		if err != nil {
+			n.dropped.Add(1)
+			continue
+		}
+		n.publish(n.ratelimit, body)
+	}
+}
+
 func (n *Node) publish(subject string, body []byte) {
 	// While disconnected nats.go would buffer messages for the reconnection; by then they
 	// are stale (OnConnect resyncs and resends spend), so they are dropped instead.
@@ -213,6 +244,21 @@ func (n *Node) onSpend(m *nats.Msg) {
 	n.recvd.Add(1)
 	if n.opts.OnSpend != nil {
 		n.opts.OnSpend(s.Node, s.Updates)
+	}
+}
+
+func (n *Node) onRateLimit(m *nats.Msg) {
+	var r rateLimitMsg
+	if err := jsonx.Unmarshal(m.Data, &r); err != nil {
+		n.log.Warn("ignoring a malformed rate-limit message", "subject", m.Subject, "err", err)
+		return
+	}
+	if r.Node == n.id || r.Node == "" {
+		return
+	}
+	n.recvd.Add(1)
+	if n.opts.OnRateLimit != nil {
+		n.opts.OnRateLimit(r.Node, r.Usage)
 	}
 }
 

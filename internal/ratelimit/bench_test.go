@@ -1,8 +1,11 @@
 package ratelimit
 
 import (
+	"context"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 )
 
 var benchPolicy = &Policy{
@@ -46,4 +49,24 @@ func BenchmarkAdmitParallel(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// BenchmarkAdmitShared is BenchmarkAdmit with consumption reported to a running broadcaster:
+// the request path still allocates nothing.
+func BenchmarkAdmitShared(b *testing.B) {
+	l := New()
+	l.Share(4096)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Broadcast(ctx, 5*time.Millisecond, func([]Consumption) {}) })
+	defer func() { cancel(); wg.Wait() }()
+	req := &Request{Key: "key_1", KeyLimits: Limits{RPM: 1 << 40}, Team: "ml", Model: "gpt-4o", Tokens: 100}
+	b.ReportAllocs()
+	for b.Loop() {
+		d := l.Admit(benchPolicy, req)
+		if !d.Allowed {
+			b.Fatal("refused")
+		}
+		d.Ticket.Settle(120)
+	}
 }

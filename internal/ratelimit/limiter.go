@@ -14,6 +14,7 @@ type Limiter struct {
 	seed     maphash.Seed
 	shards   [numShards]shard
 	rejected [numScopes]atomic.Uint64
+	share    *share // nil unless Share was called
 }
 
 // numShards spreads identities over independent locks; a lock is taken only to add an
@@ -42,6 +43,12 @@ type entry struct {
 	reqTAT   atomic.Int64
 	tokTAT   atomic.Int64
 	inflight atomic.Int64
+	// For sharing (see share.go): the identity, consumption not yet reported and the limits
+	// it was charged against, and whether it waits in the report queue.
+	key              entryKey
+	pendReq, pendTok atomic.Int64
+	rpm, tpm         atomic.Int64
+	queued           atomic.Bool
 }
 
 // New returns an empty Limiter on the real clock.
@@ -95,7 +102,7 @@ func (l *Limiter) entry(k entryKey) *entry {
 	if now-s.lastSweep > idleAfter {
 		s.sweep(now)
 	}
-	e = &entry{}
+	e = &entry{key: k}
 	s.m[k] = e
 	return e
 }
@@ -187,6 +194,9 @@ func (l *Limiter) Admit(p *Policy, req *Request) Decision {
 			d.Ticket = Ticket{}
 			return d
 		}
+	}
+	if l.share != nil {
+		l.share.note(&d.Ticket, req.Tokens)
 	}
 	return d
 }
@@ -290,6 +300,10 @@ func (t *Ticket) Settle(actual int64) {
 			delta := min(actual, lim.TPM*maxCostPeriods) - min(t.charged, lim.TPM*maxCostPeriods)
 			// A refund can move the arrival time into the past; Admit reads it as a full bucket.
 			e.tokTAT.Add(delta * interval(lim.TPM))
+			if s := t.l.share; s != nil {
+				e.pendTok.Add(delta)
+				s.enqueue(e)
+			}
 		}
 		t.l.release(e, lim)
 	}

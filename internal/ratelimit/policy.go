@@ -1,5 +1,7 @@
 package ratelimit
 
+import "fmt"
+
 // Limits are per-minute request and token limits and a cap on requests in flight; zero means
 // no limit of that kind.
 type Limits struct {
@@ -121,4 +123,23 @@ type scoped struct {
 	scope     Scope
 	id, model string
 	limits    Limits
+}
+
+// MarshalText names the scope, for the consumption reports nodes exchange.
+func (s Scope) MarshalText() ([]byte, error) {
+	if s >= numScopes {
+		return nil, fmt.Errorf("ratelimit: unknown scope %d", s)
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText reads a scope's name.
+func (s *Scope) UnmarshalText(b []byte) error {
+	for _, x := range Scopes {
+		if string(b) == x.String() {
+			*s = x
+			return nil
+		}
+	}
+	return fmt.Errorf("ratelimit: unknown scope %q", b)
 }

@@ -7,7 +7,7 @@ type ClusterStats struct {
 	Connected           bool
 	Published, Received uint64
 	// NotSent are messages dropped because NATS was unreachable or refused them; QueueFull
-	// are spend notices dropped because the broadcast queue was full.
+	// are spend and rate-limit notices dropped because a broadcast queue was full.
 	NotSent, QueueFull uint64
 }
 
@@ -22,7 +22,7 @@ func (m *Metrics) WatchCluster(stats func() ClusterStats) {
 			return 0
 		}))
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_cluster_messages_published_total",
-		Help: "Control-plane messages (change notices and spend) this node handed to NATS."},
+		Help: "Control-plane messages (change notices, spend and rate-limit consumption) this node handed to NATS."},
 		func() float64 { return float64(stats().Published) }))
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_cluster_messages_received_total",
 		Help: "Control-plane messages received from other nodes."},
@@ -32,7 +32,7 @@ func (m *Metrics) WatchCluster(stats func() ClusterStats) {
 		"queue_full": func(s ClusterStats) uint64 { return s.QueueFull },
 	} {
 		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_cluster_messages_dropped_total",
-			Help:        "Control-plane messages not sent: NATS unreachable (not_sent) or the spend queue full (queue_full).",
+			Help:        "Control-plane messages not sent: NATS unreachable (not_sent) or the spend or rate-limit queue full (queue_full).",
 			ConstLabels: prometheus.Labels{"reason": reason}},
 			func() float64 { return float64(f(stats())) }))
 	}
