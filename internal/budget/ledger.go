@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/coalesce"
 )
 
 // window holds one budget's counters for one period.
@@ -39,7 +41,7 @@ func (w *window) spent() int64 { return w.merged.Load() + w.pending.Load() + w.r
 func (l *Ledger) add(w *window, v int64) {
 	w.pending.Add(v)
 	w.settled.Add(v)
-	l.queueBroadcast(w)
+	l.bcast.Add(w, &w.dirty)
 }
 
 // state is one budget's counters across periods. It outlives reloads of the budget set, so
@@ -139,7 +141,7 @@ type Ledger struct {
 	seq   atomic.Uint64
 	// peerTTL is Options.PeerTTL, or 0 until Run sets its default.
 	peerTTL atomic.Int64
-	bcast   broadcast
+	bcast   *coalesce.Queue[*window] // nil: broadcasts are off
 	alerts  chan alert
 	hook    func(Alert) // test observer of alerts that were sent; nil in production
 }
@@ -177,7 +179,7 @@ func New(bs []*Budget, opts Options) *Ledger {
 	}
 	l.alerts = make(chan alert, max(opts.AlertQueue, 256))
 	if opts.BroadcastQueue > 0 {
-		l.bcast.queue = make(chan *window, opts.BroadcastQueue)
+		l.bcast = coalesce.New[*window](opts.BroadcastQueue)
 	}
 	l.peerTTL.Store(int64(opts.PeerTTL))
 	l.Swap(bs)

@@ -3,7 +3,6 @@ package budget
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -70,73 +69,22 @@ type peer struct {
 
 type flush struct{ flushed, total int64 }
 
-// broadcast is the queue of windows whose spend is to be sent.
-type broadcast struct {
-	queue   chan *window // nil: broadcasts are off
-	dropped atomic.Uint64
-}
-
-// queueBroadcast marks w to be sent, off the request path: a window already queued is not
-// queued again, and a full queue drops the notice (counted): updates are cumulative, so
-// w's next settle or the next sync sends its spend anyway.
-func (l *Ledger) queueBroadcast(w *window) {
-	q := l.bcast.queue
-	if q == nil || !w.dirty.CompareAndSwap(false, true) {
-		return
-	}
-	select {
-	case q <- w:
-	default:
-		w.dirty.Store(false)
-		l.bcast.dropped.Add(1)
-	}
-}
-
-// BroadcastDropped counts settle notices dropped because the broadcast queue was full.
-func (l *Ledger) BroadcastDropped() uint64 { return l.bcast.dropped.Load() }
+// BroadcastDropped counts settle notices dropped because the broadcast queue was full:
+// updates are cumulative, so the window's next settle or the next sync sends its spend anyway.
+func (l *Ledger) BroadcastDropped() uint64 { return l.bcast.Dropped() }
 
 // Broadcast hands this node's spend to publish until ctx is done. After a window is queued
 // it waits coalesce for more, so a burst of settles makes one call. publish runs on this
 // goroutine, never on a request's.
 func (l *Ledger) Broadcast(ctx context.Context, coalesce time.Duration, publish func([]SpendUpdate)) {
-	q := l.bcast.queue
-	if q == nil {
-		<-ctx.Done()
-		return
-	}
-	var batch []*window
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case w := <-q:
-			batch = append(batch[:0], w)
-		}
-		if coalesce > 0 {
-			t := time.NewTimer(coalesce)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-	drain:
-		for {
-			select {
-			case w := <-q:
-				batch = append(batch, w)
-			default:
-				break drain
-			}
-		}
+	l.bcast.Run(ctx, coalesce, func(batch []*window) {
 		ups := make([]SpendUpdate, 0, len(batch))
 		for _, w := range batch {
 			w.dirty.Store(false) // a settle from now on queues w again
 			ups = append(ups, w.update())
 		}
 		publish(ups)
-	}
+	})
 }
 
 // BroadcastAll queues every current window this node has spent in, e.g. after the control
@@ -144,7 +92,7 @@ func (l *Ledger) Broadcast(ctx context.Context, coalesce time.Duration, publish 
 func (l *Ledger) BroadcastAll() {
 	for _, e := range l.set.Load().byID {
 		if w := e.st.cur.Load(); w != nil && w.settled.Load() > 0 {
-			l.queueBroadcast(w)
+			l.bcast.Add(w, &w.dirty)
 		}
 	}
 }

@@ -10,15 +10,11 @@ import (
 // takeUpdates drains l's broadcast queue as the Broadcast loop would, without waiting.
 func (l *Ledger) takeUpdates() []SpendUpdate {
 	var ups []SpendUpdate
-	for {
-		select {
-		case w := <-l.bcast.queue:
-			w.dirty.Store(false)
-			ups = append(ups, w.update())
-		default:
-			return ups
-		}
+	for _, w := range l.bcast.Take(nil) {
+		w.dirty.Store(false)
+		ups = append(ups, w.update())
 	}
+	return ups
 }
 
 func spentOf(t *testing.T, l *Ledger, id string) int64 {

@@ -98,7 +98,7 @@ func (l *Ledger) Sync(ctx context.Context) error {
 		it.w.merged.Store(total)
 		it.w.absorbPeers(total, now, ttl)
 		if it.w.settled.Load() > 0 {
-			l.queueBroadcast(it.w) // peers learn of the flush, and a lost update is repaired
+			l.bcast.Add(it.w, &it.w.dirty) // peers learn of the flush, and a lost update is repaired
 		}
 		if it.e == nil {
 			if it.w.reserved.Load() != 0 || it.w.pending.Load() != 0 {

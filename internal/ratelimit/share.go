@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/coalesce"
 )
 
 // Sharing limits between nodes. Without it every node behind a load balancer enforces the
@@ -37,15 +39,15 @@ type Consumption struct {
 }
 
 // share is a Limiter's queue of identities with consumption to report.
+// share queues the identities with consumption to report; nil: sharing is off.
 type share struct {
-	queue   chan *entry
-	dropped atomic.Uint64
+	queue *coalesce.Queue[*entry]
 }
 
 // Share turns on reporting consumption for Broadcast, with room for queue identities waiting
 // to be reported. It must be called before the Limiter is used.
 func (l *Limiter) Share(queue int) {
-	l.share = &share{queue: make(chan *entry, max(queue, 1))}
+	l.share = &share{queue: coalesce.New[*entry](queue)}
 }
 
 // ShareDropped counts reports dropped because the queue was full.
@@ -53,7 +55,7 @@ func (l *Limiter) ShareDropped() uint64 {
 	if l.share == nil {
 		return 0
 	}
-	return l.share.dropped.Load()
+	return l.share.queue.Dropped()
 }
 
 // note records an admitted request's charges for the next report.
@@ -76,17 +78,7 @@ func (s *share) note(t *Ticket, tokens int64) {
 }
 
 // enqueue queues e unless it is queued already; never blocks.
-func (s *share) enqueue(e *entry) {
-	if !e.queued.CompareAndSwap(false, true) {
-		return
-	}
-	select {
-	case s.queue <- e:
-	default:
-		e.queued.Store(false)
-		s.dropped.Add(1)
-	}
-}
+func (s *share) enqueue(e *entry) { s.queue.Add(e, &e.queued) }
 
 // Broadcast hands this node's consumption to publish until ctx is done. After an identity is
 // queued it waits coalesce for more, so a burst of admissions makes one call. publish runs on
@@ -96,34 +88,8 @@ func (l *Limiter) Broadcast(ctx context.Context, coalesce time.Duration, publish
 		<-ctx.Done()
 		return
 	}
-	q := l.share.queue
-	var batch []*entry
 	var out []Consumption
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case e := <-q:
-			batch = append(batch[:0], e)
-		}
-		if coalesce > 0 {
-			t := time.NewTimer(coalesce)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-	drain:
-		for {
-			select {
-			case e := <-q:
-				batch = append(batch, e)
-			default:
-				break drain
-			}
-		}
+	l.share.queue.Run(ctx, coalesce, func(batch []*entry) {
 		out = out[:0]
 		for _, e := range batch {
 			// Unqueued before the counters are taken: an admission from here on queues e
@@ -144,7 +110,7 @@ func (l *Limiter) Broadcast(ctx context.Context, coalesce time.Duration, publish
 		if len(out) > 0 {
 			publish(out)
 		}
-	}
+	})
 }
 
 // ErrBadConsumption is returned for a consumption no Sluice node sends.
