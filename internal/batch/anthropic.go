@@ -86,28 +86,15 @@ func (anthropicBatches) poll(ctx context.Context, r *run, t *provider.Target, hd
 
 // submitAnthropic creates the message batch of the group's lines, translated for the target.
 func (r *run) submitAnthropic(ctx context.Context, t *provider.Target, g *group) error {
-	lines, err := r.input(ctx)
-	if err != nil {
+	pending, err := r.translatePending(ctx, t, g)
+	if err != nil || len(pending) == 0 {
 		return err
 	}
-	var reqs []anRequest
-	var hdr http.Header
-	for _, i := range g.Lines {
-		if r.st.Results[i] != nil {
-			continue
-		}
-		ub, err := translate(ctx, t, &lines[i])
-		if err != nil {
-			r.st.Results[i] = r.groupFailure(g, err)
-			continue
-		}
-		hdr = ub.header
-		reqs = append(reqs, anRequest{CustomID: lineKey(i), Params: ub.body})
+	reqs := make([]anRequest, len(pending))
+	for k, p := range pending {
+		reqs[k] = anRequest{CustomID: lineKey(p.i), Params: p.ub.body}
 	}
-	if len(reqs) == 0 {
-		g.Done = true
-		return nil
-	}
+	hdr := pending[0].ub.header
 	body, err := jsonx.Marshal(map[string]any{"requests": reqs})
 	if err != nil {
 		return err
@@ -127,10 +114,7 @@ func (r *run) submitAnthropic(ctx context.Context, t *provider.Target, g *group)
 // collectAnthropic reads the results file: a succeeded message is translated to a chat
 // completion by the adapter, an errored one to the OpenAI-shaped error it would have been.
 func (r *run) collectAnthropic(t *provider.Target, g *group, data []byte) {
-	member := make(map[int]bool, len(g.Lines))
-	for _, i := range g.Lines {
-		member[i] = true
-	}
+	member := g.members()
 	now := r.w.now()
 	for raw := range bytes.Lines(data) {
 		var rl anResultLine

@@ -159,31 +159,17 @@ func (geminiBatches) poll(ctx context.Context, r *run, t *provider.Target, hdr h
 
 // submitGemini creates the batch of the group's lines, each translated for the target.
 func (r *run) submitGemini(ctx context.Context, t *provider.Target, g *group) error {
-	lines, err := r.input(ctx)
-	if err != nil {
+	pending, err := r.translatePending(ctx, t, g)
+	if err != nil || len(pending) == 0 {
 		return err
 	}
 	var req gmBatchRequest
 	req.Batch.DisplayName = "sluice-" + r.b.ID
-	var hdr http.Header
-	var url string
-	for _, i := range g.Lines {
-		if r.st.Results[i] != nil {
-			continue
-		}
-		ub, err := translate(ctx, t, &lines[i])
-		if err != nil {
-			r.st.Results[i] = r.groupFailure(g, err)
-			continue
-		}
-		hdr, url = ub.header, ub.url
+	for _, p := range pending {
 		req.Batch.InputConfig.Requests.Requests = append(req.Batch.InputConfig.Requests.Requests,
-			gmInlinedRequest{Request: ub.body, Metadata: map[string]string{"key": lineKey(i)}})
+			gmInlinedRequest{Request: p.ub.body, Metadata: map[string]string{"key": lineKey(p.i)}})
 	}
-	if len(req.Batch.InputConfig.Requests.Requests) == 0 {
-		g.Done = true
-		return nil
-	}
+	hdr, url := pending[0].ub.header, pending[0].ub.url
 	endpoint, ok := strings.CutSuffix(url, ":generateContent")
 	if !ok {
 		return r.upstreamFailed(g, fmt.Errorf("batch: the Gemini adapter sent chat to %s, not :generateContent", url))
@@ -215,10 +201,7 @@ func (r *run) submitGemini(ctx context.Context, t *provider.Target, g *group) er
 // completion by the adapter, a google.rpc.Status to the error the adapter makes of Google's
 // HTTP error body with the same status.
 func (r *run) collectGemini(t *provider.Target, g *group, responses []gmInlinedResponse) {
-	member := make(map[int]bool, len(g.Lines))
-	for _, i := range g.Lines {
-		member[i] = true
-	}
+	member := g.members()
 	now := r.w.now()
 	for _, ir := range responses {
 		i, ok := lineIndex(ir.Metadata.Key, member)

@@ -109,33 +109,20 @@ func (openaiBatches) poll(ctx context.Context, r *run, t *provider.Target, hdr h
 
 // submitOpenAI uploads the group's lines, translated for the target, and creates the job.
 func (r *run) submitOpenAI(ctx context.Context, t *provider.Target, g *group) error {
-	lines, err := r.input(ctx)
-	if err != nil {
+	pending, err := r.translatePending(ctx, t, g)
+	if err != nil || len(pending) == 0 {
 		return err
 	}
 	a := oaAPIFor(t)
 	var jsonl bytes.Buffer
-	var hdr http.Header
-	for _, i := range g.Lines {
-		if r.st.Results[i] != nil {
-			continue
-		}
-		ub, err := translate(ctx, t, &lines[i])
-		if err != nil {
-			r.st.Results[i] = r.groupFailure(g, err)
-			continue
-		}
-		hdr = ub.header
-		if err := jsonx.MarshalWrite(&jsonl, &oaInputLine{CustomID: lineKey(i), Method: http.MethodPost,
-			URL: a.lineURL(lines[i].URL), Body: ub.body}); err != nil {
+	for _, p := range pending {
+		if err := jsonx.MarshalWrite(&jsonl, &oaInputLine{CustomID: lineKey(p.i), Method: http.MethodPost,
+			URL: a.lineURL(p.l.URL), Body: p.ub.body}); err != nil {
 			return err
 		}
 		jsonl.WriteByte('\n')
 	}
-	if jsonl.Len() == 0 {
-		g.Done = true
-		return nil
-	}
+	hdr := pending[0].ub.header
 	body, contentType, err := multipartFile("batch", "sluice_"+r.b.ID+".jsonl", jsonl.Bytes())
 	if err != nil {
 		return err
@@ -193,10 +180,7 @@ func multipartFile(purpose, name string, content []byte) ([]byte, string, error)
 // collectOpenAI reads an ended job's output and error files into the lines' results; lines in
 // neither ended with the job (cancelled, expired or failed).
 func (r *run) collectOpenAI(ctx context.Context, t *provider.Target, a oaAPI, g *group, hdr http.Header, ob *oaBatch) error {
-	member := make(map[int]bool, len(g.Lines))
-	for _, i := range g.Lines {
-		member[i] = true
-	}
+	member := g.members()
 	for _, id := range []*string{ob.OutputFileID, ob.ErrorFileID} {
 		if id == nil || *id == "" {
 			continue

@@ -195,3 +195,44 @@ func (r *run) step(ctx context.Context, g *group, b providerBatches) error {
 	}
 	return b.poll(ctx, r, t, hdr, g)
 }
+
+// pendingLine is an unfinished line of a group, translated for the group's target.
+type pendingLine struct {
+	i  int // index in the input
+	l  *Line
+	ub upstreamBody
+}
+
+// translatePending translates the group's unfinished lines for t; a line the adapter refuses
+// fails now. When none is left to send the group is done and the result is empty.
+func (r *run) translatePending(ctx context.Context, t *provider.Target, g *group) ([]pendingLine, error) {
+	lines, err := r.input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []pendingLine
+	for _, i := range g.Lines {
+		if r.st.Results[i] != nil {
+			continue
+		}
+		ub, err := translate(ctx, t, &lines[i])
+		if err != nil {
+			r.st.Results[i] = r.groupFailure(g, err)
+			continue
+		}
+		out = append(out, pendingLine{i: i, l: &lines[i], ub: ub})
+	}
+	if len(out) == 0 {
+		g.Done = true
+	}
+	return out, nil
+}
+
+// members is the set of the group's line indexes, to match a provider's results against.
+func (g *group) members() map[int]bool {
+	m := make(map[int]bool, len(g.Lines))
+	for _, i := range g.Lines {
+		m[i] = true
+	}
+	return m
+}
