@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,28 +99,33 @@ type oaMessage struct {
 type oaContent string
 
 func (c *oaContent) UnmarshalJSON(b []byte) error {
+	text, err := contentText(b, "messages[].content", "text")
+	*c = oaContent(text)
+	return err
+}
+
+// contentText reads message content in OpenAI's shapes: a string, null, or an array of parts
+// whose text parts (of the given types) are joined with newlines; param names the member in
+// the shape error.
+func contentText(b []byte, param string, textTypes ...string) (string, error) {
 	if string(b) == "null" {
-		*c = ""
-		return nil
+		return "", nil
 	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = oaContent(s)
-		return nil
+		err := json.Unmarshal(b, &s)
+		return s, err
 	}
 	var parts []struct {
 		Type string `json:"type"`
 		Text string `json:"text"`
 	}
 	if err := json.Unmarshal(b, &parts); err != nil {
-		return &shapeError{param: "messages[].content", want: "a string or an array of content parts", got: jsonKind(b)}
+		return "", &shapeError{param: param, want: "a string or an array of content parts", got: jsonKind(b)}
 	}
 	var sb strings.Builder
 	for _, p := range parts {
-		if p.Type != "text" {
+		if !slices.Contains(textTypes, p.Type) {
 			continue
 		}
 		if sb.Len() > 0 {
@@ -127,8 +133,7 @@ func (c *oaContent) UnmarshalJSON(b []byte) error {
 		}
 		sb.WriteString(p.Text)
 	}
-	*c = oaContent(sb.String())
-	return nil
+	return sb.String(), nil
 }
 
 // oaStop is the stop parameter: a string, an array of strings, or null.

@@ -86,36 +86,9 @@ func (in *rsInput) UnmarshalJSON(b []byte) error {
 type rsContent string
 
 func (c *rsContent) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = rsContent(s)
-		return nil
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(b, &parts); err != nil {
-		return &shapeError{param: "input[].content", want: "a string or an array of content parts", got: jsonKind(b)}
-	}
-	var sb strings.Builder
-	for _, p := range parts {
-		if p.Type != "input_text" && p.Type != "output_text" {
-			continue
-		}
-		if sb.Len() > 0 {
-			sb.WriteByte('\n')
-		}
-		sb.WriteString(p.Text)
-	}
-	*c = rsContent(sb.String())
-	return nil
+	text, err := contentText(b, "input[].content", "input_text", "output_text")
+	*c = rsContent(text)
+	return err
 }
 
 // rsResponse is the response object. Members are always present, null when unset, as the API
