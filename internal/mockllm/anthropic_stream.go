@@ -16,10 +16,8 @@ import (
 
 // anStream writes events into one reused buffer.
 type anStream struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
+	eventWriter
 	buf []byte
-	err error // first write error; later writes are skipped
 }
 
 // begin starts an event: its name line and the start of its data line.
@@ -32,36 +30,11 @@ func (st *anStream) begin(name string) {
 // end finishes the event and writes it.
 func (st *anStream) end() {
 	st.buf = append(st.buf, "\n\n"...)
-	if st.err != nil {
-		return
-	}
-	if _, err := st.w.Write(st.buf); err != nil {
-		st.err = fmt.Errorf("write event: %w: %w", errClientGone, err)
-	}
+	st.write(st.buf)
 }
-
-func (st *anStream) write(b []byte) {
-	if st.err != nil {
-		return
-	}
-	if _, err := st.w.Write(b); err != nil {
-		st.err = fmt.Errorf("write event: %w: %w", errClientGone, err)
-	}
-}
-
-func (st *anStream) failed() error { return st.err }
 
 // anMalformedEvent is an event whose JSON is cut off.
 var anMalformedEvent = []byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"tru\n\n")
-
-func (st *anStream) flush() {
-	if st.err != nil {
-		return
-	}
-	if err := st.rc.Flush(); err != nil {
-		st.err = fmt.Errorf("flush: %w: %w", errClientGone, err)
-	}
-}
 
 func (st *anStream) event(name, data string) {
 	st.begin(name)
@@ -200,7 +173,7 @@ func (p *anPacer) next(last bool) (bool, error) {
 
 // streamMessages writes the event stream of out.
 func (s *Server) streamMessages(ctx context.Context, w http.ResponseWriter, req *anRequest, b *behavior, out *anOutcome) error {
-	st := &anStream{w: w, rc: http.NewResponseController(w), buf: make([]byte, 0, 512)}
+	st := &anStream{eventWriter: newEventWriter(w), buf: make([]byte, 0, 512)}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")

@@ -16,11 +16,9 @@ import (
 // https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
 
 type gmStreamWriter struct {
-	w     http.ResponseWriter
-	rc    *http.ResponseController
+	eventWriter
 	sse   bool
 	count int // events written, for the array's separators
-	err   error
 }
 
 func (st *gmStreamWriter) event(v any) {
@@ -45,15 +43,6 @@ func (st *gmStreamWriter) event(v any) {
 	st.write(out)
 }
 
-func (st *gmStreamWriter) write(b []byte) {
-	if st.err != nil {
-		return
-	}
-	if _, err := st.w.Write(b); err != nil {
-		st.err = fmt.Errorf("write chunk: %w: %w", errClientGone, err)
-	}
-}
-
 // close ends the array form; an event stream just ends.
 func (st *gmStreamWriter) close() {
 	switch {
@@ -62,17 +51,6 @@ func (st *gmStreamWriter) close() {
 		st.write([]byte("[]"))
 	default:
 		st.write([]byte("]"))
-	}
-}
-
-func (st *gmStreamWriter) failed() error { return st.err }
-
-func (st *gmStreamWriter) flush() {
-	if st.err != nil {
-		return
-	}
-	if err := st.rc.Flush(); err != nil {
-		st.err = fmt.Errorf("flush: %w: %w", errClientGone, err)
 	}
 }
 
@@ -115,7 +93,7 @@ func gmSteps(plans []choicePlan) []gmStep {
 // gmStream writes the stream: headers, TTFT, content events paced by token_delay (with the
 // cut_after and error_after faults), then each candidate's finish event.
 func (s *Server) gmStream(ctx context.Context, w http.ResponseWriter, r *http.Request, b *behavior, rp *gmReply) error {
-	st := &gmStreamWriter{w: w, rc: http.NewResponseController(w), sse: r.URL.Query().Get("alt") == "sse"}
+	st := &gmStreamWriter{eventWriter: newEventWriter(w), sse: r.URL.Query().Get("alt") == "sse"}
 	if st.sse {
 		w.Header().Set("Content-Type", "text/event-stream")
 	} else {

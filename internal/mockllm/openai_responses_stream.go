@@ -36,11 +36,9 @@ type rsEvent struct {
 
 // rsStream writes numbered events; the first write error stops later writes.
 type rsStream struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
+	eventWriter
 	seq int
 	buf []byte
-	err error
 }
 
 func (st *rsStream) event(ev rsEvent) {
@@ -58,26 +56,6 @@ func (st *rsStream) event(ev rsEvent) {
 	st.buf = append(st.buf, "\n\n"...)
 	st.write(st.buf)
 }
-
-func (st *rsStream) write(b []byte) {
-	if st.err != nil {
-		return
-	}
-	if _, err := st.w.Write(b); err != nil {
-		st.err = fmt.Errorf("write event: %w: %w", errClientGone, err)
-	}
-}
-
-func (st *rsStream) flush() {
-	if st.err != nil {
-		return
-	}
-	if err := st.rc.Flush(); err != nil {
-		st.err = fmt.Errorf("flush: %w: %w", errClientGone, err)
-	}
-}
-
-func (st *rsStream) failed() error { return st.err }
 
 // rsMalformedEvent is an event cut off inside its JSON.
 var rsMalformedEvent = []byte("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"item_id\":\"msg_malformed\",\"delta\":\"tru\n\n")
@@ -116,7 +94,7 @@ func (p *rsPlan) deltas() []rsDelta {
 // streamResponse writes the event sequence, with the same pacing and faults as chat streams:
 // the *_after knobs count content deltas (text or arguments).
 func (s *Server) streamResponse(ctx context.Context, w http.ResponseWriter, b *behavior, p *rsPlan) error {
-	st := &rsStream{w: w, rc: http.NewResponseController(w)}
+	st := &rsStream{eventWriter: newEventWriter(w)}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")

@@ -18,12 +18,10 @@ import (
 // oaStream writes chunks into one reused buffer: the envelope (id, object, created, model, ...) is
 // encoded once per stream, and each chunk appends only its choice delta.
 type oaStream struct {
-	w    http.ResponseWriter
-	rc   *http.ResponseController
+	eventWriter
 	head []byte // `data: {"id":…,"choices":[`
 	tail []byte // `]` + `,"usage":null` when usage is included + "}\n\n"
 	buf  []byte
-	err  error // first write error; later writes are skipped
 }
 
 func newOAStream(w http.ResponseWriter, model string, includeUsage bool) *oaStream {
@@ -39,7 +37,7 @@ func newOAStream(w http.ResponseWriter, model string, includeUsage bool) *oaStre
 	if includeUsage {
 		tail = []byte(`],"usage":null}` + "\n\n")
 	}
-	return &oaStream{w: w, rc: http.NewResponseController(w), head: head, tail: tail, buf: make([]byte, 0, 512)}
+	return &oaStream{eventWriter: newEventWriter(w), head: head, tail: tail, buf: make([]byte, 0, 512)}
 }
 
 // begin starts a chunk for choice i; the caller appends the delta object's members.
@@ -61,24 +59,6 @@ func (st *oaStream) end(finishReason string) {
 	st.buf = append(st.buf, '}')
 	st.buf = append(st.buf, st.tail...)
 	st.write(st.buf)
-}
-
-func (st *oaStream) write(b []byte) {
-	if st.err != nil {
-		return
-	}
-	if _, err := st.w.Write(b); err != nil {
-		st.err = fmt.Errorf("write chunk: %w: %w", errClientGone, err)
-	}
-}
-
-func (st *oaStream) flush() {
-	if st.err != nil {
-		return
-	}
-	if err := st.rc.Flush(); err != nil {
-		st.err = fmt.Errorf("flush: %w: %w", errClientGone, err)
-	}
 }
 
 // role writes a choice's first chunk: the role, and the first tool call's header if it calls tools.
@@ -136,8 +116,6 @@ func (st *oaStream) usage(u oaUsage) error {
 	st.write(st.buf)
 	return nil
 }
-
-func (st *oaStream) failed() error { return st.err }
 
 // oaMalformedChunk is a chunk cut off inside its JSON, as a buggy proxy might pass on.
 var oaMalformedChunk = []byte(`data: {"id":"chatcmpl-malformed","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"tru` + "\n\n")
