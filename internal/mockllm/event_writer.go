@@ -5,8 +5,9 @@ import (
 	"net/http"
 )
 
-// eventWriter, the shared part of the formats' stream writers, writes a streaming answer and keeps the first error: once the client is gone
-// later writes and flushes are skipped, and the format's loop stops on failed().
+// eventWriter is the shared part of the formats' stream writers: it writes a streaming answer
+// and keeps the first error, so once the client is gone later writes and flushes are skipped
+// and the format's loop stops on failed().
 type eventWriter struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
