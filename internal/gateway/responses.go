@@ -68,7 +68,7 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 	if err != nil {
 		return err
 	}
-	call, req, err := responsesCall(&in, raw, conv)
+	call, req, err := responsesCall(&in, conv)
 	if err != nil {
 		return err
 	}
@@ -77,8 +77,12 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 		return err
 	}
 	defer cancel()
-	if call.ChatErr != nil && !route.NativeResponses() {
-		return call.ChatErr // no target can take what the translation refuses
+	if !route.NativeResponses() {
+		if call.ChatErr != nil {
+			return call.ChatErr // no target can take what the translation refuses
+		}
+	} else if call.Native, err = nativeRequest(&in, raw, conv.raw); err != nil {
+		return err
 	}
 	c.req = req
 	defer func() { g.settleChat(c, err) }()
@@ -92,6 +96,11 @@ func (g *Gateway) createResponse(w http.ResponseWriter, r *http.Request) (err er
 			return call.ChatErr
 		}
 		call.Native, call.Chat = nil, req
+	} else if call.Native == nil && route.NativeResponses() {
+		// A budget's reroute landed on a route with a native target.
+		if call.Native, err = nativeRequest(&in, raw, conv.raw); err != nil {
+			return err
+		}
 	}
 	resp := responses.NewResponse(&in, newResponseID(), start.Unix())
 	resp.Store = g.stored.store != nil && resp.Store

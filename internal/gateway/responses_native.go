@@ -27,10 +27,11 @@ import (
 // nativeDropped are the members the gateway sets itself on a native request.
 var nativeDropped = []string{"model", "input", "store", "stream", "previous_response_id"}
 
-// responsesCall prepares a request for every kind of target: natively, and translated to chat
-// when it can be. req is the chat-shaped request the policies read: the translation, or, when
-// only a native target can carry the request, its ChatView.
-func responsesCall(in *responses.Request, body jsonx.Value, conv conversation) (*router.ResponsesCall, *api.ChatRequest, error) {
+// responsesCall prepares the translation to chat, when there is one. req is the chat-shaped
+// request the policies read: the translation, or, when only a native target can carry the
+// request, its ChatView. The native request is added once the route is known to have a
+// native target (withNative), so translated-only routes never build it.
+func responsesCall(in *responses.Request, conv conversation) (*router.ResponsesCall, *api.ChatRequest, error) {
 	call := &router.ResponsesCall{}
 	req, err := responses.ToChatRequest(in, conv.typed)
 	if err != nil {
@@ -45,11 +46,6 @@ func responsesCall(in *responses.Request, body jsonx.Value, conv conversation) (
 	} else {
 		call.Chat = req
 	}
-	native, err := nativeRequest(in, body, conv.raw)
-	if err != nil {
-		return nil, nil, err
-	}
-	call.Native = native
 	return call, req, nil
 }
 
