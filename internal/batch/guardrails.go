@@ -133,13 +133,8 @@ func (r *run) guardOutput(ctx context.Context, l *Line, res *result) error {
 
 // verdicts is line n's guardrail verdict for its request-log record.
 func (r *run) verdicts(n int) []store.GuardrailVerdict {
-	sc := r.guards.get(n)
-	if sc == nil || len(sc.Verdict.Fired) == 0 {
-		return nil
+	if sc := r.guards.get(n); sc != nil {
+		return sc.Verdict.Records()
 	}
-	out := make([]store.GuardrailVerdict, len(sc.Verdict.Fired))
-	for i, f := range sc.Verdict.Fired {
-		out[i] = store.GuardrailVerdict{Rule: f.Rule, Type: f.Type, Action: f.Action, Stage: f.Stage, Count: f.Count}
-	}
-	return out
+	return nil
 }

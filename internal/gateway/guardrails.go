@@ -52,14 +52,10 @@ func setGuardrailsHeader(w http.ResponseWriter, c *call) {
 
 // guardrailVerdicts is the call's verdict for the request log.
 func (c *call) guardrailVerdicts() []store.GuardrailVerdict {
-	if c.guard == nil || len(c.guard.Verdict.Fired) == 0 {
+	if c.guard == nil {
 		return nil
 	}
-	out := make([]store.GuardrailVerdict, len(c.guard.Verdict.Fired))
-	for i, f := range c.guard.Verdict.Fired {
-		out[i] = store.GuardrailVerdict{Rule: f.Rule, Type: f.Type, Action: f.Action, Stage: f.Stage, Count: f.Count}
-	}
-	return out
+	return c.guard.Verdict.Records()
 }
 
 // streamGuard filters a stream's deltas: one hold-back filter per choice's content and per

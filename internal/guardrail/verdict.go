@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/internal/api"
+	"github.com/sluicehq/sluice/internal/store"
 )
 
 // Fired is one rule that fired on a request, with how often.
@@ -93,4 +94,16 @@ func (v *Verdict) Redacted() bool {
 		}
 	}
 	return false
+}
+
+// Records is the verdict as the request log keeps it; nil when no rule fired.
+func (v *Verdict) Records() []store.GuardrailVerdict {
+	if len(v.Fired) == 0 {
+		return nil
+	}
+	out := make([]store.GuardrailVerdict, len(v.Fired))
+	for i, f := range v.Fired {
+		out[i] = store.GuardrailVerdict{Rule: f.Rule, Type: f.Type, Action: f.Action, Stage: f.Stage, Count: f.Count}
+	}
+	return out
 }
